@@ -10,6 +10,7 @@ package gatehouse
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrorCode is the small closed set of domain error kinds. The HTTP layer maps
@@ -38,6 +39,8 @@ type Error struct {
 	// contract's RequestValidationError) rather than a business rule
 	// (PolarRequestValidationError).
 	Schema bool
+	// RetryAfter tells an ERateLimited caller how long to wait.
+	RetryAfter time.Duration
 	// Err is the underlying cause, kept for logs only.
 	Err error
 }

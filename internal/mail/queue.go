@@ -154,9 +154,11 @@ func (q *Queue) Close(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 	}
-	q.cancel()
+	// Count before cancelling: once cancelled, workers race to mark their
+	// messages abandoned.
 	st := q.Stats()
 	pending := st.Queued - st.Sent - st.Failed - st.Abandoned
+	q.cancel()
 	return fmt.Errorf("close mail queue: %d message(s) abandoned: %w", pending, ctx.Err())
 }
 

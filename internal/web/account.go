@@ -1,0 +1,218 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gatehouse/gatehouse/apitype"
+	"github.com/gatehouse/gatehouse/internal/token"
+)
+
+// tokenParam is the query parameter of a customer_portal_url.
+const tokenParam = "customer_session_token"
+
+// account shows the account page, or first moves a token from the URL into
+// the session cookie.
+func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
+	org := h.organization(w, r)
+	if org == nil {
+		return
+	}
+	if r.URL.Query().Has(tokenParam) {
+		h.adoptToken(w, r)
+		return
+	}
+	tok := sessionToken(r)
+	if tok == "" {
+		h.toSignIn(w, r, "")
+		return
+	}
+	me, sess, ok := h.customer(w, r, org, tok)
+	if !ok {
+		return
+	}
+	v := h.accountView(w, r, org, me, sess, billingFormFrom(me))
+	if r.URL.Query().Get("saved") == "1" {
+		v.Notice = notice{Kind: "success", Text: h.text.Saved}
+	}
+	h.render(w, r, http.StatusOK, "account", v)
+}
+
+// adoptToken checks the link's token, stores it in the cookie and redirects
+// to the same page without it, so the token never stays in the address bar,
+// the history or a Referer. A dead token leads to the sign-in page, which
+// says why.
+func (h *Handler) adoptToken(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	tok := q.Get(tokenParam)
+	var sess apitype.CustomerCustomerSession
+	res, err := h.call(r.Context(), r, http.MethodGet, portalPath("customer-session", "introspect"), tok, nil, &sess)
+	if err != nil {
+		h.serverError(w, r, nil, "introspect link token", err)
+		return
+	}
+	switch res.Status {
+	case http.StatusOK:
+	case http.StatusUnauthorized:
+		h.toSignIn(w, r, "reason="+knownReason(res.Reason, tok))
+		return
+	default:
+		h.apiError(w, r, nil, "introspect link token", res)
+		return
+	}
+	h.setSession(w, r, r.PathValue("slug"), tok, sess.ExpiresAt.Time)
+	q.Del(tokenParam)
+	q.Del("email") // Polar's URL carries the address too; keep it out of history
+	to := cookiePath(r.PathValue("slug"))
+	if len(q) > 0 {
+		to += "?" + q.Encode()
+	}
+	h.redirect(w, r, to)
+}
+
+// knownReason returns the API's reason when it is one the page explains.
+// Without one, a token that does not even look like a session token is
+// "malformed" and anything else "unknown".
+func knownReason(reason, tok string) string {
+	switch reason {
+	case "expired", "revoked", "unknown", "malformed":
+		return reason
+	}
+	if len(tok) != len(token.PrefixSession)+token.BodyLen || tok[:len(token.PrefixSession)] != token.PrefixSession {
+		return "malformed"
+	}
+	return "unknown"
+}
+
+// customer loads the signed-in customer and their session. When the token no
+// longer works it clears the cookie and redirects to the sign-in page; on any
+// failure it writes the answer and returns ok=false.
+func (h *Handler) customer(w http.ResponseWriter, r *http.Request, org *apitype.CustomerOrganization, tok string) (*apitype.PortalCustomer, *apitype.CustomerCustomerSession, bool) {
+	var me apitype.PortalCustomer
+	res, err := h.call(r.Context(), r, http.MethodGet, portalPath("customers", "me"), tok, nil, &me)
+	if !h.sessionOK(w, r, org, "fetch customer", tok, res, err) {
+		return nil, nil, false
+	}
+	var sess apitype.CustomerCustomerSession
+	res, err = h.call(r.Context(), r, http.MethodGet, portalPath("customer-session", "introspect"), tok, nil, &sess)
+	if !h.sessionOK(w, r, org, "introspect session", tok, res, err) {
+		return nil, nil, false
+	}
+	return &me, &sess, true
+}
+
+// sessionOK handles the failures of an authenticated API call: a dead token
+// ends the portal session, anything else is an error page.
+func (h *Handler) sessionOK(w http.ResponseWriter, r *http.Request, org *apitype.CustomerOrganization, what, tok string, res *apiResponse, err error) bool {
+	switch {
+	case err != nil:
+		h.serverError(w, r, org, what, err)
+		return false
+	case res.Status >= 200 && res.Status < 300:
+		return true
+	case res.Status == http.StatusUnauthorized:
+		clearSession(w, r, r.PathValue("slug"))
+		h.toSignIn(w, r, "reason="+knownReason(res.Reason, tok))
+		return false
+	}
+	h.apiError(w, r, org, what, res)
+	return false
+}
+
+// accountView assembles the account page around form f.
+func (h *Handler) accountView(w http.ResponseWriter, r *http.Request, org *apitype.CustomerOrganization, me *apitype.PortalCustomer, sess *apitype.CustomerCustomerSession, f billingForm) accountView {
+	v := accountView{
+		page:          h.base(w, r, h.text.AccountTitle, org),
+		Name:          deref(me.Name),
+		Email:         deref(me.Email),
+		EmailVerified: me.EmailVerified,
+		SignedInUntil: fmt.Sprintf(h.text.SignedInUntilFmt, h.clock(sess.ExpiresAt.Time)),
+		Form:          f,
+		Countries:     countryOptions(),
+		USStates:      usStateOptions(),
+		CAProvinces:   caProvinceOptions(),
+		StateMode:     "other",
+	}
+	if hasSubdivisions(f.Country) {
+		v.StateMode = "us-ca"
+	}
+	if sess.ReturnURL != nil {
+		if u, err := url.Parse(*sess.ReturnURL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+			v.ReturnURL = u.String()
+			v.BackTo = fmt.Sprintf(h.text.BackToFmt, org.Name)
+		}
+	}
+	return v
+}
+
+// clock formats t as "14:32 UTC", with the date when it is not today.
+func (h *Handler) clock(t time.Time) string {
+	t = t.UTC()
+	now := h.now().UTC()
+	if t.Year() == now.Year() && t.YearDay() == now.YearDay() {
+		return t.Format("15:04 UTC")
+	}
+	return t.Format("2 Jan 2006, 15:04 UTC")
+}
+
+// updateAccount saves the billing form through the API, or shows it again
+// with the API's errors next to the fields and the values as typed.
+func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
+	if !h.checkPost(w, r) {
+		return
+	}
+	org := h.organization(w, r)
+	if org == nil {
+		return
+	}
+	tok := sessionToken(r)
+	if tok == "" {
+		h.toSignIn(w, r, "reason=expired")
+		return
+	}
+	me, sess, ok := h.customer(w, r, org, tok)
+	if !ok {
+		return
+	}
+	f := billingFormFromPost(r.PostForm)
+	res, err := h.call(r.Context(), r, http.MethodPatch, portalPath("customers", "me"), tok, f.update(me.BillingAddress != nil), nil)
+	if res != nil && res.Status == http.StatusUnprocessableEntity {
+		v := h.accountView(w, r, org, me, sess, f)
+		v.Errors = billingErrors(h.text, f, res.Detail)
+		v.Notice = notice{Kind: "error", Text: h.text.FixErrors}
+		if msg := v.Errors[""]; msg != "" {
+			v.Notice.Text += " " + msg
+		}
+		h.render(w, r, http.StatusUnprocessableEntity, "account", v)
+		return
+	}
+	if !h.sessionOK(w, r, org, "update customer", tok, res, err) {
+		return
+	}
+	h.redirect(w, r, cookiePath(r.PathValue("slug"))+"?saved=1")
+}
+
+// signOut revokes the session server-side, clears the cookie and returns to
+// the sign-in page.
+func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
+	if !h.checkPost(w, r) {
+		return
+	}
+	if tok := sessionToken(r); tok != "" {
+		// A failed revocation keeps the cookie, so the customer can retry
+		// instead of leaving a live session behind.
+		res, err := h.call(r.Context(), r, http.MethodDelete, portalPath("customer-session"), tok, nil, nil)
+		switch {
+		case err != nil:
+			h.serverError(w, r, nil, "revoke session", err)
+			return
+		case res.Status != http.StatusNoContent && res.Status != http.StatusUnauthorized:
+			h.apiError(w, r, nil, "revoke session", res)
+			return
+		}
+	}
+	clearSession(w, r, r.PathValue("slug"))
+	h.toSignIn(w, r, "signed_out=1")
+}

@@ -141,7 +141,9 @@ func (q *Queue) Stats() QueueStats {
 // Close stops accepting messages and waits until every queued message has
 // been delivered or has failed, retries included. If ctx ends first, Close
 // aborts the remaining deliveries and returns an error saying how many
-// messages were abandoned. Calling Close again waits the same way.
+// messages were abandoned; an attempt already talking to the server may
+// still finish in the background within AttemptTimeout. Calling Close again
+// waits the same way.
 func (q *Queue) Close(ctx context.Context) error {
 	q.mu.Lock()
 	if !q.closed {

@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/mail"
 	"net/url"
@@ -227,8 +228,10 @@ func (s *SMTP) loadCAFile(path string) error {
 func (s *SMTP) String() string { return s.redacted }
 
 // Send delivers m over a new SMTP connection. The conversation ends at ctx's
-// deadline or after the URL's timeout, whichever comes first. A failure that
-// retrying cannot fix wraps ErrPermanent.
+// deadline or after the URL's timeout, whichever comes first; cancelling ctx
+// aborts the connection attempt, while a conversation already under way runs
+// to that deadline (go-mail honours the context only while dialling). A
+// failure that retrying cannot fix wraps ErrPermanent.
 func (s *SMTP) Send(ctx context.Context, m gatehouse.Message) error {
 	msg, err := s.message(m)
 	if err != nil {
@@ -308,4 +311,32 @@ func messageID(from string) string {
 		}
 	}
 	return rand.Text() + "@" + domain
+}
+
+// Log is the first-run gatehouse.Mailer: with no SMTP server configured it
+// writes each message, login code included, to the server log at WARN level
+// so that whoever runs the server can still sign in. This is deliberate and
+// only acceptable because the log belongs to the operator; configure SMTP
+// before real customers use the portal.
+type Log struct {
+	logger *slog.Logger
+}
+
+var _ gatehouse.Mailer = (*Log)(nil)
+
+// NewLog returns a Log mailer writing to logger.
+func NewLog(logger *slog.Logger) *Log {
+	return &Log{logger: logger}
+}
+
+// Send writes m's recipient, subject and plain-text body to the log. It never
+// fails.
+func (l *Log) Send(ctx context.Context, m gatehouse.Message) error {
+	l.logger.LogAttrs(ctx, slog.LevelWarn,
+		"SMTP is not configured (set --smtp-url or GATEHOUSE_SMTP_URL): mail is written to this log instead of being sent",
+		slog.String("to", m.To),
+		slog.String("subject", m.Subject),
+		slog.String("text", m.Text),
+	)
+	return nil
 }

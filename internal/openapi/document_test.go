@@ -54,7 +54,6 @@ func walk(v any, at string, fn func(at string, m map[string]any)) {
 	}
 }
 
-
 func TestDocumentHeader(t *testing.T) {
 	doc := mustDoc(t)
 	for ptr, want := range map[string]string{"/openapi": "3.1.0", "/info/title": "Gatehouse", "/info/version": "0.1.0"} {

@@ -77,15 +77,15 @@ type Strings struct {
 	TaxIDNeedsCountry string
 
 	// Error pages.
-	NotFoundTitle     string
-	NotFoundText      string
-	ForbiddenTitle    string
-	ForbiddenText     string
-	ServerErrorTitle  string
-	ServerErrorText   string
-	UnavailableTitle  string
-	UnavailableText   string
-	StartOver         string
+	NotFoundTitle    string
+	NotFoundText     string
+	ForbiddenTitle   string
+	ForbiddenText    string
+	ServerErrorTitle string
+	ServerErrorText  string
+	UnavailableTitle string
+	UnavailableText  string
+	StartOver        string
 }
 
 // English is the portal's default text.
@@ -159,13 +159,13 @@ var English = Strings{
 	TaxIDInvalid:      "This tax ID is not valid for the selected country.",
 	TaxIDNeedsCountry: "Add a billing address with a country to use a tax ID.",
 
-	NotFoundTitle:     "Page not found",
-	NotFoundText:      "There is no customer portal at this address. Check the link you were given.",
-	ForbiddenTitle:    "Please try again",
-	ForbiddenText:     "Your form could not be accepted because it expired or came from another site. Go back, reload the page and submit it again.",
-	ServerErrorTitle:  "Something went wrong",
-	ServerErrorText:   "We could not complete your request. Please try again in a moment.",
-	UnavailableTitle:  "Temporarily unavailable",
-	UnavailableText:   "The portal is temporarily unavailable. Please try again in a moment.",
-	StartOver:         "Go to sign-in",
+	NotFoundTitle:    "Page not found",
+	NotFoundText:     "There is no customer portal at this address. Check the link you were given.",
+	ForbiddenTitle:   "Please try again",
+	ForbiddenText:    "Your form could not be accepted because it expired or came from another site. Go back, reload the page and submit it again.",
+	ServerErrorTitle: "Something went wrong",
+	ServerErrorText:  "We could not complete your request. Please try again in a moment.",
+	UnavailableTitle: "Temporarily unavailable",
+	UnavailableText:  "The portal is temporarily unavailable. Please try again in a moment.",
+	StartOver:        "Go to sign-in",
 }

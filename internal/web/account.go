@@ -130,9 +130,9 @@ func (h *Handler) accountView(w http.ResponseWriter, r *http.Request, org *apity
 		EmailVerified: me.EmailVerified,
 		SignedInUntil: fmt.Sprintf(h.text.SignedInUntilFmt, h.clock(sess.ExpiresAt.Time)),
 		Form:          f,
-		Countries:     countryOptions(),
-		USStates:      usStateOptions(),
-		CAProvinces:   caProvinceOptions(),
+		Countries:     h.countries,
+		USStates:      h.usStates,
+		CAProvinces:   h.caProvinces,
 		StateMode:     "other",
 	}
 	if hasSubdivisions(f.Country) {

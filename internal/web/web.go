@@ -36,17 +36,19 @@ type Config struct {
 // Handler serves the portal pages under /{slug}/portal. It answers every
 // other path with a 404 page, so it can be mounted on everything outside /v1/.
 type Handler struct {
-	api      http.Handler
-	log      *slog.Logger
-	now      func() time.Time
-	text     *Strings
-	pages    map[string]*template.Template
-	static   fs.FS
-	version  string // digest of the static files, for cache busting
-	csp      string
-	framing  bool // true when FrameAncestors allows some origin
-	mux      *http.ServeMux
-	crossOri *http.CrossOriginProtection
+	api     http.Handler
+	log     *slog.Logger
+	now     func() time.Time
+	text    *Strings
+	pages   map[string]*template.Template
+	static  fs.FS
+	version string // digest of the static files, for cache busting
+	// Select lists, built once.
+	countries, usStates, caProvinces []Option
+	csp                              string
+	framing                          bool // true when FrameAncestors allows some origin
+	mux                              *http.ServeMux
+	crossOri                         *http.CrossOriginProtection
 }
 
 // New checks cfg, parses the embedded templates and returns the portal
@@ -78,6 +80,10 @@ func New(cfg Config) (*Handler, error) {
 		csp:      csp,
 		framing:  len(cfg.FrameAncestors) > 0,
 		crossOri: http.NewCrossOriginProtection(),
+
+		countries:   countryOptions(),
+		usStates:    usStateOptions(),
+		caProvinces: caProvinceOptions(),
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

@@ -1,0 +1,201 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+const sessionColumns = `s.id, s.organization_id, s.customer_id, s.token_hash, s.created_at, s.modified_at,
+	s.expires_at, s.return_url, s.metadata, s.revoked_at, s.revoked_reason, s.last_used_at,
+	s.last_used_ip, s.last_used_user_agent`
+
+// sessionDest holds the scan targets of sessionColumns.
+type sessionDest struct {
+	s                            gatehouse.Session
+	created, expires             int64
+	modified, revoked, used      sql.NullInt64
+	returnURL, reason, ip, agent sql.NullString
+	metadata                     string
+}
+
+func (d *sessionDest) targets() []any {
+	return []any{&d.s.ID, &d.s.OrganizationID, &d.s.CustomerID, &d.s.TokenHash, &d.created, &d.modified,
+		&d.expires, &d.returnURL, &d.metadata, &d.revoked, &d.reason, &d.used, &d.ip, &d.agent}
+}
+
+func (d *sessionDest) session() (*gatehouse.Session, error) {
+	s := d.s
+	s.CreatedAt, s.ModifiedAt, s.ExpiresAt = fromMicros(d.created), timePtr(d.modified), fromMicros(d.expires)
+	s.RevokedAt, s.LastUsedAt = timePtr(d.revoked), timePtr(d.used)
+	s.ReturnURL, s.RevokedReason, s.LastUsedIP, s.LastUsedUserAgent = strPtr(d.returnURL), strPtr(d.reason), strPtr(d.ip), strPtr(d.agent)
+	var err error
+	s.Metadata, err = decodeMetadata(d.metadata)
+	return &s, err
+}
+
+// CreateSession inserts s (an ID is generated when s.ID is empty).
+func (s *Store) CreateSession(ctx context.Context, ss *gatehouse.Session) error {
+	if ss.ID == "" {
+		ss.ID = newID()
+	}
+	ss.CreatedAt, ss.ExpiresAt = norm(ss.CreatedAt), norm(ss.ExpiresAt)
+	normPtr(ss.ModifiedAt)
+	normPtr(ss.RevokedAt)
+	normPtr(ss.LastUsedAt)
+	if ss.Metadata == nil {
+		ss.Metadata = gatehouse.Metadata{}
+	}
+	meta, err := encodeMetadata(ss.Metadata)
+	if err != nil {
+		return err
+	}
+	_, err = s.w.ExecContext(ctx, s.q(`INSERT INTO customer_sessions (id, organization_id, customer_id, token_hash,
+		created_at, modified_at, expires_at, return_url, metadata, revoked_at, revoked_reason, last_used_at,
+		last_used_ip, last_used_user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		ss.ID, ss.OrganizationID, ss.CustomerID, ss.TokenHash, micros(ss.CreatedAt), microsPtr(ss.ModifiedAt),
+		micros(ss.ExpiresAt), nullStr(ss.ReturnURL), meta, microsPtr(ss.RevokedAt), nullStr(ss.RevokedReason),
+		microsPtr(ss.LastUsedAt), nullStr(ss.LastUsedIP), nullStr(ss.LastUsedUserAgent))
+	if _, ok := uniqueViolation(err); ok {
+		return &gatehouse.Error{Code: gatehouse.EConflict, Message: "This session already exists.", Err: err}
+	}
+	return s.wrap(err, "create session")
+}
+
+// SessionByHash is the token check: one indexed lookup (token_hash is
+// unique) of the session whose digest is one of hashes, joined with its live
+// customer, through a prepared statement. It returns the session whatever
+// its expiry or revocation, and ENotFound when there is none or its
+// customer is deleted.
+func (s *Store) SessionByHash(ctx context.Context, hashes []string) (*gatehouse.Session, *gatehouse.Customer, error) {
+	if len(hashes) == 0 {
+		return nil, nil, gatehouse.ErrNotFound
+	}
+	st, err := s.stmt(ctx, `SELECT `+sessionColumns+`, `+customerColumns+`
+		FROM customer_sessions s JOIN customers c ON c.id = s.customer_id
+		WHERE s.token_hash IN (`+placeholders(len(hashes))+`)
+		AND c.organization_id = s.organization_id AND c.deleted_at IS NULL LIMIT 1`)
+	if err != nil {
+		return nil, nil, s.wrap(err, "check session")
+	}
+	var sd sessionDest
+	var cd customerDest
+	if err := st.QueryRowContext(ctx, anys(hashes)...).Scan(append(sd.targets(), cd.targets()...)...); err != nil {
+		return nil, nil, s.notFound(err, "check session")
+	}
+	sess, err := sd.session()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := cd.customer()
+	if err != nil {
+		return nil, nil, err
+	}
+	return sess, c, nil
+}
+
+// Session returns one session of the organization, or ENotFound.
+func (s *Store) Session(ctx context.Context, orgID, id string) (*gatehouse.Session, error) {
+	var d sessionDest
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT `+sessionColumns+` FROM customer_sessions s
+		WHERE s.organization_id = ? AND s.id = ?`), orgID, id).Scan(d.targets()...)
+	if err != nil {
+		return nil, s.notFound(err, "find session %s", id)
+	}
+	return d.session()
+}
+
+// ListSessions returns a page of the organization's sessions (newest first)
+// and the total count.
+func (s *Store) ListSessions(ctx context.Context, orgID string, f gatehouse.SessionFilter) ([]*gatehouse.Session, int, error) {
+	where := `s.organization_id = ?`
+	args := []any{orgID}
+	if f.CustomerID != "" {
+		where += ` AND s.customer_id = ?`
+		args = append(args, f.CustomerID)
+	}
+	if f.Active != nil {
+		live := `(s.revoked_at IS NULL AND s.expires_at > ?)`
+		if *f.Active {
+			where += ` AND ` + live
+		} else {
+			where += ` AND NOT ` + live
+		}
+		args = append(args, micros(f.Now))
+	}
+	limit, offset := pageBounds(f.Page)
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+sessionColumns+`, count(*) OVER () FROM customer_sessions s
+		WHERE `+where+` ORDER BY s.created_at DESC, s.id DESC LIMIT ? OFFSET ?`), append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, s.wrap(err, "list sessions")
+	}
+	defer rows.Close()
+	out := []*gatehouse.Session{}
+	total := 0
+	for rows.Next() {
+		var d sessionDest
+		if err := rows.Scan(append(d.targets(), &total)...); err != nil {
+			return nil, 0, s.wrap(err, "list sessions")
+		}
+		sess, err := d.session()
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, sess)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, s.wrap(err, "list sessions")
+	}
+	if len(out) == 0 && offset > 0 {
+		if err := s.r.QueryRowContext(ctx, s.q(`SELECT count(*) FROM customer_sessions s WHERE `+where), args...).Scan(&total); err != nil {
+			return nil, 0, s.wrap(err, "count sessions")
+		}
+	}
+	return out, total, nil
+}
+
+// RevokeSession revokes one live session: ENotFound if it does not exist in
+// the organization; an already revoked or expired session is left as it is
+// (the first revocation is kept) and is not an error.
+func (s *Store) RevokeSession(ctx context.Context, orgID, id, reason string, now time.Time) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE customer_sessions SET revoked_at = ?, revoked_reason = ?, modified_at = ?
+			WHERE organization_id = ? AND id = ? AND revoked_at IS NULL AND expires_at > ?`),
+			micros(now), reason, micros(now), orgID, id, micros(now))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
+		var one int
+		err = tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM customer_sessions WHERE organization_id = ? AND id = ?`), orgID, id).Scan(&one)
+		return err
+	})
+	return s.notFound(err, "revoke session %s", id)
+}
+
+// RevokeCustomerSessions revokes every live session of the customer and
+// returns how many it revoked (0 for an unknown customer).
+func (s *Store) RevokeCustomerSessions(ctx context.Context, orgID, customerID, reason string, now time.Time) (int, error) {
+	res, err := s.w.ExecContext(ctx, s.q(`UPDATE customer_sessions SET revoked_at = ?, revoked_reason = ?, modified_at = ?
+		WHERE organization_id = ? AND customer_id = ? AND revoked_at IS NULL AND expires_at > ?`),
+		micros(now), reason, micros(now), orgID, customerID, micros(now))
+	if err != nil {
+		return 0, s.wrap(err, "revoke sessions of customer %s", customerID)
+	}
+	n, err := res.RowsAffected()
+	return int(n), s.wrap(err, "revoke sessions of customer %s", customerID)
+}
+
+// TouchSession records a use of the session unless one was recorded less
+// than a minute before at: a single conditional UPDATE, so at most one
+// write per session per minute.
+func (s *Store) TouchSession(ctx context.Context, id string, at time.Time, ip, userAgent string) error {
+	_, err := s.w.ExecContext(ctx, s.q(`UPDATE customer_sessions SET last_used_at = ?, last_used_ip = ?, last_used_user_agent = ?
+		WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`),
+		micros(at), ip, userAgent, id, micros(at.Add(-time.Minute)))
+	return s.wrap(err, "touch session %s", id)
+}

@@ -1,0 +1,180 @@
+// Package sqlstore implements gatehouse.Store once, over database/sql, for
+// two dialects: SQLite (modernc.org/sqlite, pure Go) and PostgreSQL
+// (github.com/jackc/pgx/v5/stdlib). Queries are written once with "?"
+// placeholders and rebound for PostgreSQL; the few statements that differ
+// live in the dialect shim.
+//
+// Times are stored as BIGINT unix microseconds in UTC on both backends, so a
+// value read back is exactly the time.Time (UTC, truncated to microseconds)
+// that was written. Store methods normalize the times of the values they
+// insert in place, so the caller's struct equals what a later read returns.
+//
+// SQLite durability: the database runs in WAL mode with synchronous=NORMAL
+// (see BenchmarkCreateSessionSync for the measurement behind the choice). A
+// committed transaction survives a crash of the process; a power loss or
+// kernel crash may lose the last transactions committed before it, never
+// corrupt the file. Pass "?_synchronous=FULL" in the DSN to fsync the WAL on
+// every commit instead. SQLite allows one writer at a time: every write goes
+// through a pool of exactly one connection whose transactions begin
+// IMMEDIATE, so writers queue instead of failing with SQLITE_BUSY, and
+// busy_timeout (10s) covers another process (the CLI) writing the same file.
+// Reads use a separate pool of read-only connections.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// Options tunes the connection pools.
+type Options struct {
+	MaxConns         int           // PostgreSQL pool size (0: default 20); SQLite read pool size (0: default 4)
+	StatementTimeout time.Duration // PostgreSQL statement_timeout (0: default 5s)
+}
+
+// Store is the SQL implementation of gatehouse.Store.
+type Store struct {
+	dialect dialect
+	// w runs every write; r every read. They are the same pool on
+	// PostgreSQL; on SQLite w has exactly one connection.
+	w, r *sql.DB
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // prepared hot-path statements on r
+}
+
+var _ gatehouse.Store = (*Store)(nil)
+
+// Open connects to the database named by dsn ("sqlite:path",
+// "sqlite:///abs/path", "postgres://..." or "postgresql://...") and checks
+// that it answers. It does not migrate: call Migrate. A database that does
+// not answer is an EUnavailable error.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), opts)
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn, opts)
+	}
+	return nil, gatehouse.Errorf(gatehouse.EInvalid, "unsupported database URL: want sqlite:PATH or postgres://...")
+}
+
+func newStore(d dialect, w, r *sql.DB) *Store {
+	return &Store{dialect: d, w: w, r: r, stmts: map[string]*sql.Stmt{}}
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (s *Store) Dialect() string { return string(s.dialect) }
+
+// DB returns the pool that writes (for tests and bulk loading).
+func (s *Store) DB() *sql.DB { return s.w }
+
+// Close closes the pools.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = nil
+	s.mu.Unlock()
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Ping reports whether the database answers (EUnavailable if not).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.r.PingContext(ctx); err != nil {
+		return s.wrap(err, "ping")
+	}
+	if s.r != s.w {
+		if err := s.w.PingContext(ctx); err != nil {
+			return s.wrap(err, "ping")
+		}
+	}
+	return nil
+}
+
+// q rebinds a query written with ? placeholders for the dialect.
+func (s *Store) q(query string) string { return s.dialect.rebind(query) }
+
+// stmt returns a prepared statement for query on the read pool, preparing it
+// on first use. A failed prepare is not cached (the schema may be missing).
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	st, ok := s.stmts[query]
+	s.mu.Unlock()
+	if ok {
+		return st, nil
+	}
+	st, err := s.r.PrepareContext(ctx, s.q(query))
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stmts == nil {
+		st.Close()
+		return nil, errors.New("store closed")
+	}
+	if old, ok := s.stmts[query]; ok {
+		st.Close()
+		return old, nil
+	}
+	s.stmts[query] = st
+	return st, nil
+}
+
+// tx runs fn in a write transaction and commits it when fn returns nil.
+func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// wrap classifies err (unavailable, not found) and annotates it once with
+// what the store was doing. *gatehouse.Error values other than
+// unavailability pass through unchanged.
+func (s *Store) wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	var ge *gatehouse.Error
+	if errors.As(err, &ge) {
+		return err
+	}
+	msg := fmt.Sprintf(format, args...)
+	if s.dialect.unavailable(err) {
+		return &gatehouse.Error{Code: gatehouse.EUnavailable, Message: gatehouse.ErrUnavailable.Message, Err: fmt.Errorf("%s: %w", msg, err)}
+	}
+	return fmt.Errorf("%s: %w", msg, err)
+}
+
+// placeholders returns "?, ?, ..." with n markers.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// anys converts strings to query arguments.
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, v := range ss {
+		out[i] = v
+	}
+	return out
+}

@@ -1,0 +1,33 @@
+package sqlstore_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/storetest"
+)
+
+// mustOpen opens and migrates dsn and closes it when the test ends.
+func mustOpen(t testing.TB, dsn string) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
+	if err != nil {
+		t.Fatalf("open %s: %v", dsn, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return s
+}
+
+func TestSQLite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) gatehouse.Store { return mustOpen(t, storetest.SQLiteDSN(t)) })
+}
+
+func TestPostgres(t *testing.T) {
+	storetest.PostgresDSN(t) // skips (or fails in CI) once, up front
+	storetest.Run(t, func(t *testing.T) gatehouse.Store { return mustOpen(t, storetest.PostgresDSN(t)) })
+}

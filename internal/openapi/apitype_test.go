@@ -1,0 +1,187 @@
+package openapi
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/apitype"
+	"github.com/gatehouse/gatehouse/internal/token"
+)
+
+// The response schemas require every key and forbid others, so a wire value
+// that validates has exactly the schema's keys: these tests hold the
+// document to apitype in both directions.
+
+func ptr[T any](v T) *T { return &v }
+
+const (
+	testUUID  = "992fae2a-2a17-4b7a-8d9e-e287cf90131b"
+	testUUID2 = "1dbfc517-0bbf-4301-9ba8-555ca42b9737"
+)
+
+var testNow = time.Date(2026, 8, 22, 10, 0, 0, 123456000, time.UTC)
+
+// fullCustomer has every nullable field set.
+func fullCustomer() apitype.Customer {
+	now := apitype.NewTime(testNow)
+	return apitype.Customer{
+		ID: testUUID, CreatedAt: now, ModifiedAt: &now,
+		Metadata:   map[string]any{"s": "v", "i": 3, "f": 1.5, "b": true},
+		ExternalID: ptr("usr_1"), Email: ptr("jane@example.com"), EmailVerified: true, Type: "individual",
+		Name: ptr("Jane"), BillingName: ptr("Jane"),
+		BillingAddress: &apitype.Address{Line1: ptr("1 Main St"), Line2: ptr("x"), PostalCode: ptr("94104"),
+			City: ptr("SF"), State: ptr("US-CA"), Country: "US"},
+		TaxID: &[2]string{"911144442", "us_ein"}, Locale: ptr("en-US"), OrganizationID: testUUID2,
+		DefaultPaymentMethodID: ptr(testUUID), DeletedAt: &now, FirstUserEventAt: &now,
+		AvatarURL: ptr("https://www.gravatar.com/avatar/x?d=404"),
+	}
+}
+
+// bareCustomer has every nullable field null.
+func bareCustomer() apitype.Customer {
+	return apitype.Customer{ID: testUUID, CreatedAt: apitype.NewTime(testNow), Metadata: map[string]any{},
+		Type: "team", OrganizationID: testUUID2}
+}
+
+func mustValidate(t *testing.T, ref string, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("%s: marshal: %v", ref, err)
+	}
+	if err := Validate(ref, b); err != nil {
+		t.Errorf("%s: %s\ndoes not validate: %v", ref, b, err)
+	}
+}
+
+func TestResponseSchemasMirrorAPITypes(t *testing.T) {
+	now := apitype.NewTime(testNow)
+	cst := token.New(token.PrefixSession)
+	org := apitype.CustomerOrganization{CreatedAt: now, ID: testUUID, Name: "Acme", Slug: "acme",
+		ProrationBehavior: "prorate", AllowCustomerUpdates: true}
+	for _, tc := range []struct {
+		ref string
+		v   any
+	}{
+		{"Customer", fullCustomer()},
+		{"Customer", bareCustomer()},
+		{"CustomerState", apitype.CustomerState{Customer: fullCustomer(), ActiveSubscriptions: []any{}, GrantedBenefits: []any{}, ActiveMeters: []any{}}},
+		{"ListResourceCustomer", apitype.List[apitype.Customer]{Items: []apitype.Customer{fullCustomer(), bareCustomer()}, Pagination: apitype.Pagination{TotalCount: 2, MaxPage: 1}}},
+		{"ListResourceCustomer", apitype.List[apitype.Customer]{Items: []apitype.Customer{}}},
+		{"CustomerSession", apitype.CustomerSession{CreatedAt: now, ID: testUUID, Token: cst, ExpiresAt: now,
+			ReturnURL: ptr("https://e.com/"), CustomerPortalURL: "http://127.0.0.1:8080/acme/portal?customer_session_token=" + cst,
+			CustomerID: testUUID2, Customer: fullCustomer(), Metadata: map[string]any{"k": 1}}},
+		{"CustomerSessionInfo", apitype.SessionInfo{ID: testUUID, CreatedAt: now, ModifiedAt: &now, ExpiresAt: now,
+			RevokedAt: &now, RevokedReason: ptr("logout"), LastUsedAt: &now, LastUsedIP: ptr("127.0.0.1"),
+			LastUsedUserAgent: ptr("curl"), ReturnURL: ptr("https://e.com/"), Metadata: map[string]any{}, CustomerID: testUUID2}},
+		{"ListResourceCustomerSessionInfo", apitype.List[apitype.SessionInfo]{Items: []apitype.SessionInfo{
+			{ID: testUUID, CreatedAt: now, ExpiresAt: now, Metadata: map[string]any{}, CustomerID: testUUID2}}}},
+		{"CustomerSessionRevokeResult", apitype.RevokeResult{Revoked: 3}},
+		{"CustomerPortalCustomer", apitype.PortalCustomer{CreatedAt: now, ID: testUUID, Email: ptr("a@b.co"),
+			BillingAddress: &apitype.Address{Country: "FR"}, TaxID: &[2]string{"FR61954506077", "eu_vat"},
+			OAuthAccounts: map[string]apitype.OAuthAccount{"github:1": {AccountID: "1"}}, Type: ptr("individual")}},
+		{"CustomerPortalCustomer", apitype.PortalCustomer{CreatedAt: now, ID: testUUID, OAuthAccounts: map[string]apitype.OAuthAccount{}}},
+		{"CustomerCustomerSession", apitype.CustomerCustomerSession{ExpiresAt: now}},
+		{"PortalAuthenticatedUser", apitype.PortalUser{Type: "customer", Email: ptr("a@b.co"), CustomerID: testUUID}},
+		{"CustomerOrganizationData", apitype.CustomerOrganizationData{Organization: org, Products: []any{}}},
+		{"CustomerSessionCodeAuthenticateResponse", apitype.AuthenticateResponse{Token: cst}},
+		{"ValidationError", apitype.ValidationError{Type: "missing", Loc: []any{"body", "email"}, Msg: "Field required"}},
+		{"ValidationError", apitype.ValidationError{Type: "enum", Loc: []any{"query", "sorting", 0}, Msg: "m", Input: "x", Ctx: map[string]any{"a": 1}}},
+	} {
+		mustValidate(t, tc.ref, tc.v)
+	}
+}
+
+func TestResponseSchemasRejectDrift(t *testing.T) {
+	good, _ := json.Marshal(fullCustomer())
+	for name, edit := range map[string]func(m map[string]any){
+		"missing key":     func(m map[string]any) { delete(m, "avatar_url") },
+		"extra key":       func(m map[string]any) { m["member_id"] = nil },
+		"bad type":        func(m map[string]any) { m["type"] = "company" },
+		"naive timestamp": func(m map[string]any) { m["created_at"] = "2026-08-22T10:00:00" },
+		"null metadata":   func(m map[string]any) { m["metadata"] = nil },
+		"nested metadata": func(m map[string]any) { m["metadata"] = map[string]any{"k": []any{1}} },
+		"short tax id":    func(m map[string]any) { m["tax_id"] = []any{"911144442"} },
+		"lower country":   func(m map[string]any) { m["billing_address"].(map[string]any)["country"] = "us" },
+	} {
+		var m map[string]any
+		if err := json.Unmarshal(good, &m); err != nil {
+			t.Fatal(err)
+		}
+		edit(m)
+		b, _ := json.Marshal(m)
+		if err := Validate("Customer", b); err == nil {
+			t.Errorf("%s: %s validates, want an error", name, b)
+		}
+	}
+	bad := apitype.CustomerSession{Token: "polar_cst_abcdefghijklmnopqrstuvwxyzABCDEFGHIJK4WQsSZ"}
+	b, _ := json.Marshal(bad)
+	if err := Validate("CustomerSession", b); err == nil || !strings.Contains(err.Error(), "$.token") {
+		t.Errorf("CustomerSession with a polar_cst_ token: got %v, want a $.token problem", err)
+	}
+}
+
+// TestRequestSchemasCoverAPITypes: every key the client sends is
+// documented, and a full request validates.
+func TestRequestSchemasCoverAPITypes(t *testing.T) {
+	addr := &apitype.Address{Line1: ptr("1 Main St"), State: ptr("CA"), Country: "us"}
+	md := map[string]any{"k": "v", "n": 1}
+	for _, tc := range []struct {
+		ref string
+		v   any
+	}{
+		{"CustomerCreate", apitype.CustomerCreate{Type: "individual", Email: "a@b.co", Name: ptr("A"), ExternalID: ptr("x"),
+			BillingAddress: addr, TaxID: ptr("911144442"), Locale: ptr("en"), Metadata: md, OrganizationID: ptr(testUUID)}},
+		{"CustomerUpdate", apitype.CustomerUpdate{Email: ptr("a@b.co"), Name: ptr("A"), ExternalID: ptr("x"),
+			BillingAddress: addr, TaxID: ptr("1"), Locale: ptr("en"), Metadata: md, Type: ptr("team")}},
+		{"CustomerUpdateExternalID", apitype.CustomerUpdate{Email: ptr("a@b.co"), Name: ptr("A"),
+			BillingAddress: addr, TaxID: ptr("1"), Locale: ptr("en"), Metadata: md}},
+		{"CustomerSessionCreate", apitype.CustomerSessionCreate{CustomerID: testUUID, ExternalCustomerID: "x",
+			ReturnURL: ptr("https://e.com"), ExpiresIn: ptr(60), Metadata: md}},
+		{"CustomerSessionRevoke", apitype.CustomerSessionRevoke{CustomerID: testUUID, ExternalCustomerID: "x"}},
+		{"CustomerPortalCustomerUpdate", apitype.PortalCustomerUpdate{BillingName: ptr("B"), BillingAddress: addr, TaxID: ptr("1")}},
+		{"CustomerSessionCodeRequest", apitype.CodeRequest{Email: "a@b.co", OrganizationID: testUUID}},
+		{"CustomerSessionCodeAuthenticate", apitype.CodeAuthenticate{Code: "A1B2C3"}},
+	} {
+		mustValidate(t, tc.ref, tc.v)
+		b, _ := json.Marshal(tc.v)
+		var m map[string]any
+		json.Unmarshal(b, &m) //nolint:errcheck // we just marshalled it
+		props, err := resolveRef(mustDoc(t), "#/components/schemas/"+tc.ref+"/properties")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range m {
+			if _, ok := props.(map[string]any)[k]; !ok {
+				t.Errorf("%s: apitype sends %q, which the schema does not document", tc.ref, k)
+			}
+		}
+	}
+}
+
+func TestRequestSchemasRejectBadBodies(t *testing.T) {
+	long := strings.Repeat("x", 41)
+	for _, tc := range []struct{ ref, body string }{
+		{"CustomerCreate", `{}`},
+		{"CustomerCreate", `{"type":"individual","name":"a"}`},
+		{"CustomerCreate", `{"email":"a@b.co","metadata":{"` + long + `":1}}`},
+		{"CustomerCreate", `{"email":"a@b.co","metadata":{"k":""}}`},
+		{"CustomerCreate", `{"email":"a@b.co","metadata":{"k":null}}`},
+		{"CustomerSessionCreate", `{"return_url":"https://e.com/"}`},
+		{"CustomerSessionCreate", `{"customer_id":"x"}`},
+		{"CustomerSessionCreate", `{"customer_id":"` + testUUID + `","expires_in":0}`},
+		{"CustomerSessionRevoke", `{}`},
+		{"CustomerSessionCodeRequest", `{"email":"a@b.co"}`},
+		{"CustomerSessionCodeAuthenticate", `{}`},
+	} {
+		if err := Validate(tc.ref, []byte(tc.body)); err == nil {
+			t.Errorf("Validate(%s, %s) = nil, want an error", tc.ref, tc.body)
+		}
+	}
+	// Team customers need no email.
+	if err := Validate("CustomerCreate", []byte(`{"type":"team"}`)); err != nil {
+		t.Errorf("team without email: %v", err)
+	}
+}

@@ -1,0 +1,427 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/validate"
+)
+
+// maxDepth bounds the nesting of request JSON; deeper bodies are rejected
+// as invalid JSON before anything is decoded.
+const maxDepth = 64
+
+// readBody reads the request body, at most maxBodyBytes of it.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		return nil, err // *http.MaxBytesError becomes a 413 in writeError
+	}
+	return b, nil
+}
+
+// form is a JSON object request body being validated: its top-level fields,
+// the location prefix of its errors, and the schema errors found so far.
+// Every problem is collected so that one response reports them all.
+type form struct {
+	fields  map[string]json.RawMessage
+	whole   json.RawMessage
+	prefix  []any
+	errs    []gatehouse.FieldError
+	tainted map[string]bool // top-level keys whose strings hold NUL (already reported)
+}
+
+// readForm reads and parses a JSON object body. Invalid UTF-8 or JSON, too
+// deep nesting, a missing body or a non-object are schema errors at once.
+func readForm(w http.ResponseWriter, r *http.Request) (*form, error) {
+	b, err := readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return parseForm(b)
+}
+
+// parseForm is readForm on bytes already read.
+func parseForm(b []byte) (*form, error) {
+	if len(b) == 0 {
+		return nil, gatehouse.InvalidSchema(gatehouse.FieldError{Type: "missing", Loc: []any{"body"}, Msg: "Field required", Input: nil})
+	}
+	if fe := checkJSON(b); fe != nil {
+		return nil, gatehouse.InvalidSchema(*fe)
+	}
+	f := &form{whole: b, prefix: []any{"body"}}
+	if b[firstNonSpace(b)] != '{' {
+		return nil, gatehouse.InvalidSchema(gatehouse.FieldError{Type: "model_attributes_type", Loc: []any{"body"},
+			Msg: "Input should be a valid dictionary or object to extract fields from", Input: inputOf(b)})
+	}
+	if err := json.Unmarshal(b, &f.fields); err != nil {
+		return nil, gatehouse.InvalidSchema(gatehouse.FieldError{Type: "json_invalid", Loc: []any{"body", 0},
+			Msg: "JSON decode error", Input: map[string]any{}, Ctx: map[string]any{"error": "Invalid JSON"}})
+	}
+	return f, nil
+}
+
+// withPrefix sets the location prefix (e.g. body, individual) and reports
+// NUL characters anywhere under the fields, marking those fields done.
+func (f *form) withPrefix(prefix ...any) *form {
+	f.prefix = prefix
+	if !bytes.Contains(f.whole, []byte(`\u0000`)) {
+		return f
+	}
+	f.tainted = map[string]bool{}
+	for name, raw := range f.fields {
+		n := len(f.errs)
+		walkNUL(f.loc(name), inputOf(raw), &f.errs)
+		if len(f.errs) > n {
+			f.tainted[name] = true
+		}
+	}
+	return f
+}
+
+// walkNUL reports every string (key or value) under v that contains NUL.
+func walkNUL(loc []any, v any, errs *[]gatehouse.FieldError) {
+	switch v := v.(type) {
+	case string:
+		if fe := validate.NUL(loc, v); fe != nil {
+			*errs = append(*errs, *fe)
+		}
+	case map[string]any:
+		for k, x := range v {
+			kl := appendLoc(loc, k)
+			if fe := validate.NUL(appendLoc(kl, "[key]"), k); fe != nil {
+				*errs = append(*errs, *fe)
+			}
+			walkNUL(kl, x, errs)
+		}
+	case []any:
+		for i, x := range v {
+			walkNUL(appendLoc(loc, i), x, errs)
+		}
+	}
+}
+
+func appendLoc(loc []any, parts ...any) []any {
+	return append(append(make([]any, 0, len(loc)+len(parts)), loc...), parts...)
+}
+
+// loc returns the error location of a field of the form.
+func (f *form) loc(parts ...any) []any { return appendLoc(f.prefix, parts...) }
+
+// add records fe when it is not nil and reports whether it did.
+func (f *form) add(fe *gatehouse.FieldError) bool {
+	if fe == nil {
+		return false
+	}
+	f.errs = append(f.errs, *fe)
+	return true
+}
+
+// err returns the collected schema errors, or nil.
+func (f *form) err() error {
+	if len(f.errs) == 0 {
+		return nil
+	}
+	return gatehouse.InvalidSchema(f.errs...)
+}
+
+// presence of a field in a body.
+type presence int
+
+const (
+	absent presence = iota // key not sent (or already reported)
+	null                   // explicit null
+	set                    // a value of the right type
+	bad                    // wrong type, error recorded
+)
+
+// raw returns a field's JSON value and whether it was sent and not null.
+func (f *form) raw(name string) (json.RawMessage, presence) {
+	v, ok := f.fields[name]
+	switch {
+	case !ok || f.tainted[name]:
+		return nil, absent
+	case string(v) == "null":
+		return nil, null
+	}
+	return v, set
+}
+
+// str reads a string field; any other JSON type is a string_type error.
+func (f *form) str(name string) (string, presence) {
+	v, p := f.raw(name)
+	if p != set {
+		return "", p
+	}
+	var s string
+	if v[0] != '"' || json.Unmarshal(v, &s) != nil {
+		f.errs = append(f.errs, gatehouse.FieldError{Type: "string_type", Loc: f.loc(name), Msg: "Input should be a valid string", Input: inputOf(v)})
+		return "", bad
+	}
+	return s, set
+}
+
+// inputOf decodes raw JSON for echoing in an error's input (numbers kept
+// exact). Invalid JSON gives nil.
+func inputOf(raw []byte) any {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil {
+		return nil
+	}
+	return v
+}
+
+func firstNonSpace(b []byte) int {
+	i := 0
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return min(i, len(b)-1)
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// checkJSON validates b as one JSON value, as Python's json module would,
+// and returns the contract's json_invalid error (character offset, Python's
+// message) or nil. It also refuses invalid UTF-8 and nesting deeper than
+// maxDepth.
+func checkJSON(b []byte) *gatehouse.FieldError {
+	msg, pos := "", 0
+	if !utf8.Valid(b) {
+		pos = 0
+		for pos < len(b) {
+			r, n := utf8.DecodeRune(b[pos:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			pos += n
+		}
+		msg = "Invalid UTF-8"
+	} else {
+		s := &scanner{b: b}
+		s.value()
+		if s.msg == "" {
+			s.skipSpace()
+			if s.i < len(b) {
+				s.fail("Extra data", s.i)
+			}
+		}
+		msg, pos = s.msg, s.pos
+	}
+	if msg == "" {
+		return nil
+	}
+	return &gatehouse.FieldError{Type: "json_invalid", Loc: []any{"body", utf8.RuneCount(b[:pos])},
+		Msg: "JSON decode error", Input: map[string]any{}, Ctx: map[string]any{"error": msg}}
+}
+
+// scanner is a JSON syntax checker that reports errors the way Python's json
+// module does (same messages, same positions).
+type scanner struct {
+	b     []byte
+	i     int
+	depth int
+	msg   string
+	pos   int
+}
+
+func (s *scanner) fail(msg string, pos int) {
+	if s.msg == "" {
+		s.msg, s.pos = msg, pos
+	}
+}
+
+func (s *scanner) skipSpace() {
+	for s.i < len(s.b) && isSpace(s.b[s.i]) {
+		s.i++
+	}
+}
+
+func (s *scanner) value() {
+	s.skipSpace()
+	if s.i >= len(s.b) {
+		s.fail("Expecting value", s.i)
+		return
+	}
+	switch c := s.b[s.i]; {
+	case c == '{' || c == '[':
+		if s.depth++; s.depth > maxDepth {
+			s.fail("Maximum nesting depth exceeded", s.i)
+			return
+		}
+		if c == '{' {
+			s.object()
+		} else {
+			s.array()
+		}
+		s.depth--
+	case c == '"':
+		s.str()
+	case c == '-' || c >= '0' && c <= '9':
+		s.number()
+	default:
+		for _, lit := range []string{"true", "false", "null"} {
+			if bytes.HasPrefix(s.b[s.i:], []byte(lit)) {
+				s.i += len(lit)
+				return
+			}
+		}
+		s.fail("Expecting value", s.i)
+	}
+}
+
+func (s *scanner) object() {
+	s.i++ // {
+	s.skipSpace()
+	if s.i < len(s.b) && s.b[s.i] == '}' {
+		s.i++
+		return
+	}
+	for s.msg == "" {
+		s.skipSpace()
+		if s.i >= len(s.b) || s.b[s.i] != '"' {
+			s.fail("Expecting property name enclosed in double quotes", s.i)
+			return
+		}
+		if s.str(); s.msg != "" {
+			return
+		}
+		s.skipSpace()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			s.fail("Expecting ':' delimiter", s.i)
+			return
+		}
+		s.i++
+		if s.value(); s.msg != "" {
+			return
+		}
+		s.skipSpace()
+		switch {
+		case s.i < len(s.b) && s.b[s.i] == '}':
+			s.i++
+			return
+		case s.i < len(s.b) && s.b[s.i] == ',':
+			s.i++
+		default:
+			s.fail("Expecting ',' delimiter", s.i)
+		}
+	}
+}
+
+func (s *scanner) array() {
+	s.i++ // [
+	s.skipSpace()
+	if s.i < len(s.b) && s.b[s.i] == ']' {
+		s.i++
+		return
+	}
+	for s.msg == "" {
+		if s.value(); s.msg != "" {
+			return
+		}
+		s.skipSpace()
+		switch {
+		case s.i < len(s.b) && s.b[s.i] == ']':
+			s.i++
+			return
+		case s.i < len(s.b) && s.b[s.i] == ',':
+			s.i++
+		default:
+			s.fail("Expecting ',' delimiter", s.i)
+		}
+	}
+}
+
+func (s *scanner) str() {
+	start := s.i
+	s.i++ // "
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			s.i++
+			return
+		case c < 0x20:
+			s.fail("Invalid control character at", s.i)
+			return
+		case c == '\\':
+			if s.i+1 >= len(s.b) {
+				s.fail("Unterminated string starting at", start)
+				return
+			}
+			switch s.b[s.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i += 2
+			case 'u':
+				if s.i+6 > len(s.b) || !isHex4(s.b[s.i+2:s.i+6]) {
+					s.fail("Invalid \\uXXXX escape", s.i+1)
+					return
+				}
+				s.i += 6
+			default:
+				s.fail("Invalid \\escape", s.i)
+				return
+			}
+		default:
+			s.i++
+		}
+	}
+	s.fail("Unterminated string starting at", start)
+}
+
+func isHex4(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// number consumes the longest prefix matching Python's number pattern
+// -?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?; what follows is the caller's error.
+func (s *scanner) number() {
+	start := s.i
+	if s.b[s.i] == '-' {
+		s.i++
+	}
+	digits := func() int {
+		n := 0
+		for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+			s.i++
+			n++
+		}
+		return n
+	}
+	switch {
+	case s.i < len(s.b) && s.b[s.i] == '0':
+		s.i++
+	case digits() == 0:
+		s.i = start
+		s.fail("Expecting value", start)
+		return
+	}
+	if s.i+1 < len(s.b) && s.b[s.i] == '.' && s.b[s.i+1] >= '0' && s.b[s.i+1] <= '9' {
+		s.i++
+		digits()
+	}
+	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
+		save := s.i
+		s.i++
+		if s.i < len(s.b) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
+			s.i++
+		}
+		if digits() == 0 {
+			s.i = save
+		}
+	}
+}

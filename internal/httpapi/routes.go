@@ -1,0 +1,77 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// AuthKind is the kind of subject a route accepts.
+type AuthKind int
+
+// The auth kinds. A bearer token of the wrong kind is treated as no token.
+const (
+	AuthNone         AuthKind = iota // public (a bad bearer token is still a 401)
+	AuthOrganization                 // organization access token
+	AuthCustomer                     // customer session token
+)
+
+func (k AuthKind) String() string {
+	switch k {
+	case AuthOrganization:
+		return "organization"
+	case AuthCustomer:
+		return "customer"
+	}
+	return "none"
+}
+
+// RouteInfo describes one route: its method, its Go 1.22 path pattern, the
+// subject kind it accepts and the scopes of which a token needs at least one.
+type RouteInfo struct {
+	Method  string
+	Pattern string
+	Auth    AuthKind
+	Scopes  []gatehouse.Scope
+}
+
+// handlerFunc is an HTTP handler that returns its error to writeError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+var (
+	customersRead  = []gatehouse.Scope{gatehouse.ScopeCustomersRead, gatehouse.ScopeCustomersWrite}
+	customersWrite = []gatehouse.Scope{gatehouse.ScopeCustomersWrite}
+	sessionsWrite  = []gatehouse.Scope{gatehouse.ScopeCustomerSessionsWrite}
+	portalRead     = []gatehouse.Scope{gatehouse.ScopeCustomerPortalRead, gatehouse.ScopeCustomerPortalWrite}
+	portalWrite    = []gatehouse.Scope{gatehouse.ScopeCustomerPortalWrite}
+)
+
+// routes is the whole API on one screen. Trailing slashes are significant
+// (contract §1.1): the other spelling is answered with a 307 redirect.
+func (s *Server) routes() []route {
+	const org, cust, none = AuthOrganization, AuthCustomer, AuthNone
+	return []route{
+		{RouteInfo{"GET", "/healthz", none, nil}, s.healthz},
+		{RouteInfo{"GET", "/readyz", none, nil}, s.readyz},
+
+		{RouteInfo{"GET", "/v1/customers/", org, customersRead}, s.listCustomers},
+		{RouteInfo{"POST", "/v1/customers/", org, customersWrite}, s.createCustomer},
+		{RouteInfo{"GET", "/v1/customers/export", org, customersRead}, s.exportCustomers},
+		{RouteInfo{"GET", "/v1/customers/{id}", org, customersRead}, s.getCustomer},
+		{RouteInfo{"PATCH", "/v1/customers/{id}", org, customersWrite}, s.updateCustomer},
+		{RouteInfo{"DELETE", "/v1/customers/{id}", org, customersWrite}, s.deleteCustomer},
+		{RouteInfo{"GET", "/v1/customers/{id}/state", org, customersRead}, s.customerState},
+		{RouteInfo{"GET", "/v1/customers/external/{external_id}", org, customersRead}, s.getCustomer},
+		{RouteInfo{"PATCH", "/v1/customers/external/{external_id}", org, customersWrite}, s.updateCustomer},
+		{RouteInfo{"DELETE", "/v1/customers/external/{external_id}", org, customersWrite}, s.deleteCustomer},
+		{RouteInfo{"GET", "/v1/customers/external/{external_id}/state", org, customersRead}, s.customerState},
+
+		{RouteInfo{"POST", "/v1/customer-sessions/", org, sessionsWrite}, s.createSession},
+
+		{RouteInfo{"GET", "/v1/customer-portal/customers/me", cust, portalRead}, s.portalMe},
+		{RouteInfo{"PATCH", "/v1/customer-portal/customers/me", cust, portalWrite}, s.portalUpdateMe},
+		{RouteInfo{"GET", "/v1/customer-portal/customer-session/introspect", cust, portalRead}, s.portalIntrospect},
+		{RouteInfo{"GET", "/v1/customer-portal/customer-session/user", cust, portalRead}, s.portalUser},
+		{RouteInfo{"GET", "/v1/customer-portal/organizations/{slug}", none, nil}, s.portalOrganization},
+	}
+}

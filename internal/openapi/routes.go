@@ -98,6 +98,36 @@ func ResponseMediaType(doc []byte, method, path string, status int) (string, boo
 	return media, ok
 }
 
+// OperationSecurity returns the security scheme ("organization_token",
+// "customer_session") and accepted scopes documented for the operation
+// method pattern (matched like ResponseSchema's path), so a route table's
+// auth kind and scopes can be checked against the document. A public
+// operation gives "" and no scopes. ok is false when the operation is not
+// documented.
+func OperationSecurity(doc []byte, method, pattern string) (scheme string, scopes []string, ok bool) {
+	root, err := decodeJSON(doc)
+	if err != nil {
+		return "", nil, false
+	}
+	m := strings.ToLower(method)
+	docPath, found := matchPath(root, m, pattern)
+	if !found {
+		return "", nil, false
+	}
+	sec, _ := pointer(root, "/paths/"+escapePointer(docPath)+"/"+m+"/security")
+	reqs, _ := sec.([]any)
+	for _, req := range reqs {
+		for name, list := range req.(map[string]any) {
+			scheme = name
+			items, _ := list.([]any)
+			for _, s := range items {
+				scopes = append(scopes, fmt.Sprint(s))
+			}
+		}
+	}
+	return scheme, scopes, true
+}
+
 // findResponse locates a documented response. ptr is the schema reference
 // for its first media type.
 func findResponse(doc []byte, method, path string, status int) (root any, ptr, media string, ok bool) {

@@ -142,3 +142,28 @@ func TestResponseSchemaRefsValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestOperationSecurity(t *testing.T) {
+	doc := Document()
+	for _, tc := range []struct {
+		method, pattern, scheme string
+		scopes                  []string
+		ok                      bool
+	}{
+		{"GET", "/v1/customers/", "organization_token", []string{"customers:read", "customers:write"}, true},
+		{"PATCH", "/v1/customers/external/{external_id}", "organization_token", []string{"customers:write"}, true},
+		{"GET", "/v1/customer-sessions/{id}", "organization_token", []string{"customer_sessions:read", "customer_sessions:write"}, true},
+		{"POST", "/v1/customer-sessions/revoke", "organization_token", []string{"customer_sessions:write"}, true},
+		{"GET", "/v1/customer-portal/customers/me", "customer_session", []string{"customer_portal:read", "customer_portal:write"}, true},
+		{"DELETE", "/v1/customer-portal/customer-session", "customer_session", []string{"customer_portal:write"}, true},
+		{"GET", "/v1/customer-portal/organizations/{slug}", "", nil, true},
+		{"GET", "/readyz", "", nil, true},
+		{"GET", "/v1/nope", "", nil, false},
+	} {
+		scheme, scopes, ok := OperationSecurity(doc, tc.method, tc.pattern)
+		if scheme != tc.scheme || !slices.Equal(scopes, tc.scopes) || ok != tc.ok {
+			t.Errorf("OperationSecurity(%s %s) = %q, %q, %v; want %q, %q, %v",
+				tc.method, tc.pattern, scheme, scopes, ok, tc.scheme, tc.scopes, tc.ok)
+		}
+	}
+}

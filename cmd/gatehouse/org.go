@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/apitype"
+	"github.com/gatehouse/gatehouse/internal/sqlstore"
+)
+
+const (
+	orgSynopsis       = "gatehouse org create --name NAME --slug SLUG"
+	orgCreateSynopsis = `gatehouse org create --name "Acme Inc" --slug acme`
+)
+
+// runOrg is "gatehouse org SUBCOMMAND".
+func runOrg(ctx context.Context, e env, args []string) error {
+	if len(args) == 0 {
+		return usagef(orgCreateSynopsis, "missing subcommand")
+	}
+	switch args[0] {
+	case "create":
+		return runOrgCreate(ctx, e, args[1:])
+	case "-h", "-help", "--help":
+		fmt.Fprintf(e.stderr, "Usage: %s\n\nRun \"gatehouse org create -h\" for its flags.\n", orgSynopsis)
+		return nil
+	}
+	return usagef(orgCreateSynopsis, "unknown subcommand %q", args[0])
+}
+
+// runOrgCreate creates an organization and prints it as one JSON object.
+func runOrgCreate(ctx context.Context, e env, args []string) error {
+	var (
+		db         dbFlags
+		name, slug string
+	)
+	v := &envValues{getenv: e.getenv}
+	fs := newFlagSet(e, "org create", orgSynopsis)
+	db.register(fs, v)
+	fs.StringVar(&name, "name", "", "display name of the organization (required)")
+	fs.StringVar(&slug, "slug", "", "URL name: lowercase letters, digits and hyphens; appears in portal URLs (required)")
+	if err := parseFlags(fs, args, orgCreateSynopsis); err != nil {
+		return err
+	}
+	if err := v.check(); err != nil {
+		return err
+	}
+	if name == "" || slug == "" {
+		return usagef(orgCreateSynopsis, "--name and --slug are required")
+	}
+	if !validSlug(slug) {
+		return usagef(`gatehouse org create --name "`+name+`" --slug acme-inc`,
+			"--slug %q must be 1-64 lowercase letters, digits or hyphens, starting with a letter or digit", slug)
+	}
+	log, err := newLogger(e.stderr, db.logFormat)
+	if err != nil {
+		return err
+	}
+	st, err := openForCLI(ctx, &db, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	o := &gatehouse.Organization{ID: gatehouse.NewID(), Name: name, Slug: slug, CreatedAt: time.Now().UTC()}
+	if err := st.CreateOrganization(ctx, o); err != nil {
+		if gatehouse.ErrorCodeOf(err) == gatehouse.EConflict {
+			return fmt.Errorf("an organization with slug %q already exists", slug)
+		}
+		return fmt.Errorf("create organization: %w", err)
+	}
+	return printJSON(e, apitype.Organization{ID: o.ID, Name: o.Name, Slug: o.Slug, CreatedAt: apitype.NewTime(o.CreatedAt)})
+}
+
+// openForCLI opens the database for a short administrative command: SQLite
+// is migrated on open; PostgreSQL must already be migrated.
+func openForCLI(ctx context.Context, db *dbFlags, log *slog.Logger) (*sqlstore.Store, error) {
+	if db.isSQLite() && db.secret == "" {
+		// Create the secret file together with a new database, whatever
+		// the first command is, so that the two are backed up together.
+		if _, err := db.hasher(log); err != nil {
+			return nil, err
+		}
+	}
+	st, err := db.open(ctx, sqlstore.Options{MaxConns: 2})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSchema(ctx, st, false, log); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func validSlug(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func printJSON(e env, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode output: %w", err)
+	}
+	_, err = fmt.Fprintf(e.stdout, "%s\n", b)
+	return err
+}

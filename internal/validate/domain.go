@@ -216,7 +216,7 @@ func punycodeEncode(in []rune) (string, error) {
 				m = int(r)
 			}
 		}
-		if (m-n) > (1<<30)/(h+1) {
+		if (m - n) > (1<<30)/(h+1) {
 			return "", errPunycode
 		}
 		delta += (m - n) * (h + 1)

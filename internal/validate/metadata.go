@@ -154,7 +154,6 @@ func laxBool(s string) (bool, bool) {
 	return false, false
 }
 
-
 // decodeAny decodes a JSON value keeping numbers as json.Number; invalid
 // JSON yields nil.
 func decodeAny(raw json.RawMessage) any {

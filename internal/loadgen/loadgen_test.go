@@ -1,0 +1,149 @@
+package loadgen
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/httpapi"
+	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/storetest"
+	"github.com/gatehouse/gatehouse/internal/token"
+)
+
+// mustServer starts the real API on a real SQLite file and returns a client
+// with an organization token of every scope.
+func mustServer(t *testing.T) *client.Client {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, storetest.SQLiteDSN(t), sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h := token.NewHasher("loadgen-test-secret")
+	org := &gatehouse.Organization{ID: gatehouse.NewID(), Name: "Load", Slug: "load", CreatedAt: time.Now().UTC()}
+	if err := st.CreateOrganization(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	raw := token.New(token.PrefixOrganization)
+	if err := st.CreateAccessToken(ctx, &gatehouse.AccessToken{ID: gatehouse.NewID(), OrganizationID: org.ID,
+		TokenHash: h.Hash(raw), Scopes: gatehouse.OrganizationScopes, CreatedAt: time.Now().UTC()}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Store: st, Hasher: h, PublicURL: "http://127.0.0.1"}))
+	t.Cleanup(srv.Close)
+	return client.New(srv.URL, client.WithToken(raw))
+}
+
+func TestRunBoundedByMaxRequests(t *testing.T) {
+	c := mustServer(t)
+	l := NewLedger()
+	res, err := Run(context.Background(), c, l, Config{MaxRequests: 300, Workers: 4, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total() != 300 {
+		t.Errorf("Total: got %d, want 300 (MaxRequests)", res.Total())
+	}
+	if n := res.UnexpectedCount(); n != 0 {
+		t.Fatalf("unexpected errors: %d: %v\n%s", n, res.Unexpected, res)
+	}
+	customers, sessions, _ := l.Counts()
+	if customers == 0 || sessions == 0 {
+		t.Fatalf("ledger: %d customers, %d sessions; want some of each\n%s", customers, sessions, res)
+	}
+	if errs := Verify(context.Background(), c, l); len(errs) > 0 {
+		t.Fatalf("Verify on a server that never crashed: %v", errs)
+	}
+}
+
+func TestRunPacedAndTimed(t *testing.T) {
+	c := mustServer(t)
+	res, err := Run(context.Background(), c, NewLedger(), Config{Rate: 100, Duration: time.Second, Workers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 100/s for one second, a burst of two allowed: a generous band, since
+	// this only checks the pacer is not off by an order of magnitude.
+	if n := res.Total(); n < 50 || n > 150 {
+		t.Errorf("Total at 100/s for 1s: got %d, want about 100", n)
+	}
+	if res.Elapsed > 3*time.Second {
+		t.Errorf("Elapsed: got %s, want about 1s (Duration)", res.Elapsed)
+	}
+}
+
+// TestVerifyCatchesLoss tampers with the ledger the way a lost write would
+// look, and checks Verify reports each case.
+func TestVerifyCatchesLoss(t *testing.T) {
+	c := mustServer(t)
+	l := NewLedger()
+	if _, err := Run(context.Background(), c, l, Config{MaxRequests: 60, Workers: 2, Seed: 2,
+		Ops: []Op{{OpCreateCustomer, 1, CreateCustomer}, {OpCreateSession, 1, CreateSession}}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	custs := l.Customers()
+	sess := l.Sessions()
+	if len(custs) < 2 || len(sess) < 1 {
+		t.Fatalf("want at least 2 customers and a session, got %d, %d", len(custs), len(sess))
+	}
+	l.mu.Lock()
+	l.customers = append(l.customers, &CustomerRecord{ID: gatehouse.NewID(), Email: "ghost@example.com", ExternalID: "ghost"})
+	l.customers[0].Gen = 5       // an acknowledged update the server lacks
+	l.sessions[0].Revoked = true // an acknowledged revoke that did not hold
+	l.sessions = append(l.sessions, &SessionRecord{ID: "s", Token: token.New(token.PrefixSession), CustomerID: custs[1].ID})
+	l.mu.Unlock()
+	errs := Verify(ctx, c, l)
+	joined := ""
+	for _, e := range errs {
+		joined += e.Error() + "\n"
+	}
+	for _, want := range []string{"acknowledged create", "generation 0, want the acknowledged 5", "still works", "session s"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("Verify: no error mentioning %q; got:\n%s", want, joined)
+		}
+	}
+}
+
+func TestRefusesNonLoopback(t *testing.T) {
+	for _, u := range []string{"http://10.0.0.1:8080", "https://example.com", "http://0.0.0.0:80"} {
+		if _, err := Run(context.Background(), client.New(u), NewLedger(), Config{MaxRequests: 1}); err == nil {
+			t.Errorf("Run against %s: got nil error, want a refusal", u)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	srvErr := &client.Error{StatusCode: 500}
+	notFound := &client.Error{StatusCode: 404}
+	cases := []struct {
+		err       error
+		transport bool
+		want      Class
+	}{
+		{nil, false, ClassOK},
+		{srvErr, true, ClassUnexpected},
+		{notFound, false, ClassUnexpected},
+		{Expected(notFound), false, ClassExpected},
+		{context.DeadlineExceeded, false, ClassUnexpected},
+	}
+	for _, tc := range cases {
+		if got := Classify(tc.err, tc.transport); got != tc.want {
+			t.Errorf("Classify(%v, %v): got %d, want %d", tc.err, tc.transport, got, tc.want)
+		}
+	}
+	// A refused connection: expected only while a crash is under way.
+	_, err := client.New("http://127.0.0.1:1").GetCustomer(context.Background(), "x")
+	if Classify(err, true) != ClassExpected || Classify(err, false) != ClassUnexpected {
+		t.Errorf("connection refused (%v): got %d/%d, want expected/unexpected", err, Classify(err, true), Classify(err, false))
+	}
+}

@@ -15,7 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/token"
 )
 
-// Rows per INSERT statement and per transaction. 1,000 rows of at most 9
+// Rows per INSERT statement and per transaction. 1,000 rows of at most 15
 // parameters stay far below SQLite's 32,766 and PostgreSQL's 65,535
 // parameter limits; 50,000 rows per transaction keeps SQLite's WAL small
 // while paying for one commit per 50,000 rows.
@@ -28,8 +28,9 @@ const (
 // named take the migrations' defaults (NULL, or '{}' for metadata).
 const (
 	customerHead = "INSERT INTO customers (id, organization_id, created_at, external_id, external_id_lower, " +
-		"email, email_lower, name, name_lower, metadata, email_verified, type) VALUES "
-	customerRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', FALSE, 'individual')"
+		"email, email_lower, name, name_lower, billing_name, billing_name_lower, billing_address, " +
+		"tax_id_number, tax_id_format, locale, metadata, email_verified, type) VALUES "
+	customerRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', FALSE, 'individual')"
 	sessionHead = "INSERT INTO customer_sessions (id, organization_id, customer_id, token_hash, created_at, expires_at, metadata) VALUES "
 	sessionRow  = "(?, ?, ?, ?, ?, ?, '{}')"
 )
@@ -55,7 +56,9 @@ func seedCustomers(ctx context.Context, conn *sql.Conn, d dialect, opts Options)
 		// Oldest first, a millisecond apart, the newest at opts.Now.
 		created := opts.Now.Add(-time.Duration(n-1-k) * time.Millisecond).UnixMicro()
 		ext, email, name := ExternalID(num), Email(num), Name(num)
-		add(id, opts.OrgID, created, ext, strings.ToLower(ext), email, strings.ToLower(email), name, strings.ToLower(name))
+		b := billingFor(num)
+		add(id, opts.OrgID, created, ext, strings.ToLower(ext), email, strings.ToLower(email), name, strings.ToLower(name),
+			name, strings.ToLower(name), b.address, b.taxNumber, b.taxFormat, b.locale)
 	})
 	if err != nil {
 		return nil, 0, err

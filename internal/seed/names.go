@@ -1,8 +1,11 @@
 package seed
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/gatehouse/gatehouse"
 )
 
 // Seeded customers draw their names from these lists: customer i is
@@ -51,3 +54,43 @@ func ExternalID(i int) string {
 func LastNames() []string {
 	return append([]string(nil), lastNames...)
 }
+
+// billing is what a seeded customer carries beyond its name: a billing
+// address (stored as the JSON sqlstore writes), a tax ID for some, a
+// locale. It makes a portal response about as large as a real customer's.
+type billing struct {
+	address              string
+	taxNumber, taxFormat any // nil for none
+	locale               string
+}
+
+// billings cycle over seeded customers. The tax ID is the validated,
+// normalized form the API would have stored.
+var billings = func() []billing {
+	s := func(v string) *string { return &v }
+	type spec struct {
+		addr   gatehouse.Address
+		tax    *gatehouse.TaxID
+		locale string
+	}
+	specs := []spec{
+		{gatehouse.Address{Line1: s("1 Infinite Loop"), Line2: s("Building 4, Suite 200"), PostalCode: s("95014"), City: s("Cupertino"), State: s("US-CA"), Country: "US"}, nil, "en"},
+		{gatehouse.Address{Line1: s("12 rue de la Paix"), PostalCode: s("75002"), City: s("Paris"), Country: "FR"}, &gatehouse.TaxID{Number: "FR61954506077", Format: "eu_vat"}, "fr"},
+		{gatehouse.Address{Line1: s("Unter den Linden 77"), Line2: s("3. Etage"), PostalCode: s("10117"), City: s("Berlin"), Country: "DE"}, nil, "de"},
+		{gatehouse.Address{Line1: s("221B Baker Street"), PostalCode: s("NW1 6XE"), City: s("London"), Country: "GB"}, nil, "en-GB"},
+	}
+	out := make([]billing, len(specs))
+	for i, sp := range specs {
+		b, err := json.Marshal(sp.addr)
+		if err != nil {
+			panic(err) // static data
+		}
+		out[i] = billing{address: string(b), locale: sp.locale}
+		if sp.tax != nil {
+			out[i].taxNumber, out[i].taxFormat = sp.tax.Number, sp.tax.Format
+		}
+	}
+	return out
+}()
+
+func billingFor(i int) billing { return billings[i%len(billings)] }

@@ -148,6 +148,12 @@ func testSeed(t *testing.T, dialect string) {
 	if s, _, _ := st.SessionByHash(ctx, hasher.Hashes(tokens[0])); s == nil || s.CustomerID != c0.ID || *c0.Email != Email(0) || *c0.Name != Name(0) {
 		t.Errorf("token 0 belongs to %v, want customer 0 %s (%s, %s)", s, c0.ID, Email(0), Name(0))
 	}
+	if a := c0.BillingAddress; a == nil || a.City == nil || *a.City != "Cupertino" || a.State == nil || *a.State != "US-CA" || c0.Locale == nil || *c0.Locale != "en" {
+		t.Errorf("customer 0 billing address %+v, locale %v; want Cupertino, US-CA, en", a, c0.Locale)
+	}
+	if c1, err := st.CustomerByExternalID(ctx, org.ID, ExternalID(1)); err != nil || c1.TaxID == nil || *c1.TaxID != (gatehouse.TaxID{Number: "FR61954506077", Format: "eu_vat"}) || c1.BillingName == nil || *c1.BillingName != Name(1) {
+		t.Errorf("customer 1 = %+v, %v; want tax ID FR61954506077 eu_vat and billing name %s", c1, err, Name(1))
+	}
 	if c, err := st.CustomerByEmail(ctx, org.ID, strings.ToUpper(Email(customers-1))); err != nil || *c.ExternalID != ExternalID(customers-1) {
 		t.Errorf("CustomerByEmail(upper-case %s) = %v, %v; want customer %s", Email(customers-1), c, err, ExternalID(customers-1))
 	}

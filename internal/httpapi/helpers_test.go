@@ -122,6 +122,14 @@ func (e *env) mustToken(o *gatehouse.Organization, scopes []gatehouse.Scope, exp
 	return raw
 }
 
+// with returns a copy of e reporting to t (for fuzz targets, whose F
+// must not be used inside the target).
+func (e *env) with(t testing.TB) *env {
+	c := *e
+	c.t = t
+	return &c
+}
+
 // expand replaces {placeholders} and {tok:NAME} in s.
 func (e *env) expand(s string) string {
 	for k, v := range e.vars {

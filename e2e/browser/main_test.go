@@ -251,7 +251,7 @@ func (d *deployment) mustServe(args ...string) *server {
 		}
 	}
 	if !servesPortal(s.URL) {
-		if os.Getenv("GATEHOUSE_BROWSER_INPROCESS") == "1" {
+		if inProcess() {
 			s.stop()
 			return d.serveInProcess(args...)
 		}
@@ -259,6 +259,10 @@ func (d *deployment) mustServe(args ...string) *server {
 	}
 	return s
 }
+
+// inProcess reports whether GATEHOUSE_BROWSER_INPROCESS=1 allows serving the
+// portal from its packages when the binary does not mount it yet.
+func inProcess() bool { return os.Getenv("GATEHOUSE_BROWSER_INPROCESS") == "1" }
 
 // servesPortal reports whether base answers the portal's stylesheet.
 func servesPortal(base string) bool {

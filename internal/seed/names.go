@@ -56,16 +56,15 @@ func LastNames() []string {
 }
 
 // billing is what a seeded customer carries beyond its name: a billing
-// address (stored as the JSON sqlstore writes), a tax ID for some, a
-// locale. It makes a portal response about as large as a real customer's.
+// address (stored as the JSON sqlstore writes), a tax ID, a locale. It makes a portal response about as large as a real customer's.
 type billing struct {
 	address              string
 	taxNumber, taxFormat any // nil for none
 	locale               string
 }
 
-// billings cycle over seeded customers. The tax ID is the validated,
-// normalized form the API would have stored.
+// billings cycle over seeded customers. The tax IDs are valid, in the
+// normalized form the API stores (internal/validate's test vectors).
 var billings = func() []billing {
 	s := func(v string) *string { return &v }
 	type spec struct {
@@ -74,10 +73,10 @@ var billings = func() []billing {
 		locale string
 	}
 	specs := []spec{
-		{gatehouse.Address{Line1: s("1 Infinite Loop"), Line2: s("Building 4, Suite 200"), PostalCode: s("95014"), City: s("Cupertino"), State: s("US-CA"), Country: "US"}, nil, "en"},
+		{gatehouse.Address{Line1: s("1 Infinite Loop"), Line2: s("Building 4, Suite 200"), PostalCode: s("95014"), City: s("Cupertino"), State: s("US-CA"), Country: "US"}, &gatehouse.TaxID{Number: "911144442", Format: "us_ein"}, "en"},
 		{gatehouse.Address{Line1: s("12 rue de la Paix"), PostalCode: s("75002"), City: s("Paris"), Country: "FR"}, &gatehouse.TaxID{Number: "FR61954506077", Format: "eu_vat"}, "fr"},
-		{gatehouse.Address{Line1: s("Unter den Linden 77"), Line2: s("3. Etage"), PostalCode: s("10117"), City: s("Berlin"), Country: "DE"}, nil, "de"},
-		{gatehouse.Address{Line1: s("221B Baker Street"), PostalCode: s("NW1 6XE"), City: s("London"), Country: "GB"}, nil, "en-GB"},
+		{gatehouse.Address{Line1: s("Unter den Linden 77"), Line2: s("3. Etage"), PostalCode: s("10117"), City: s("Berlin"), Country: "DE"}, &gatehouse.TaxID{Number: "DE136308783", Format: "eu_vat"}, "de"},
+		{gatehouse.Address{Line1: s("221B Baker Street"), PostalCode: s("NW1 6XE"), City: s("London"), Country: "GB"}, &gatehouse.TaxID{Number: "GB980780684", Format: "gb_vat"}, "en-GB"},
 	}
 	out := make([]billing, len(specs))
 	for i, sp := range specs {

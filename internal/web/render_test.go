@@ -175,3 +175,13 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		t.Errorf("X-Frame-Options = %q with an allow-list, want none", xfo)
 	}
 }
+
+func TestHostileSlugsAreNotFound(t *testing.T) {
+	h := mustRenderHandler(t)
+	for _, target := range []string{"/%2F%2Fevil.example/portal/", "/%2F%2Fevil.example/portal/account", "/a%22b/portal", "/" + strings.Repeat("a", 65) + "/portal"} {
+		rec := mustGet(t, h, target)
+		if rec.Code != http.StatusNotFound || rec.Header().Get("Location") != "" {
+			t.Errorf("GET %s = %d Location %q, want 404 without redirect", target, rec.Code, rec.Header().Get("Location"))
+		}
+	}
+}

@@ -14,24 +14,51 @@ import (
 // routes lists every page of the portal.
 func (h *Handler) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{slug}/portal", h.account)
-	mux.HandleFunc("GET /{slug}/portal/{$}", h.toAccount)
-	mux.HandleFunc("GET /{slug}/portal/account", h.toAccount)
-	mux.HandleFunc("POST /{slug}/portal/account", h.updateAccount)
-	mux.HandleFunc("GET /{slug}/portal/authenticate", h.signIn)
-	mux.HandleFunc("POST /{slug}/portal/authenticate", h.requestCode)
-	mux.HandleFunc("GET /{slug}/portal/authenticate/code", h.codeForm)
-	mux.HandleFunc("POST /{slug}/portal/authenticate/code", h.redeemCode)
-	mux.HandleFunc("POST /{slug}/portal/signout", h.signOut)
-	mux.HandleFunc("GET /{slug}/portal/static/{file}", h.asset)
+	page := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, h.slugged(fn)) }
+	page("GET /{slug}/portal", h.account)
+	page("GET /{slug}/portal/{$}", h.toAccount)
+	page("GET /{slug}/portal/account", h.toAccount)
+	page("POST /{slug}/portal/account", h.updateAccount)
+	page("GET /{slug}/portal/authenticate", h.signIn)
+	page("POST /{slug}/portal/authenticate", h.requestCode)
+	page("GET /{slug}/portal/authenticate/code", h.codeForm)
+	page("POST /{slug}/portal/authenticate/code", h.redeemCode)
+	page("POST /{slug}/portal/signout", h.signOut)
+	page("GET /{slug}/portal/static/{file}", h.asset)
 	mux.HandleFunc("/", h.notFound)
 	return mux
+}
+
+// slugged answers 404 for a slug that no organization can have, so that a
+// slug is safe in every URL, cookie path and redirect built from it (a
+// decoded "%2F%2Fevil.example" must never become a Location).
+func (h *Handler) slugged(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !validSlug(r.PathValue("slug")) {
+			h.notFound(w, r)
+			return
+		}
+		next(w, r)
+	})
+}
+
+// validSlug accepts 1-64 letters, digits, hyphens and underscores.
+func validSlug(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // base returns the page fields every view shares.
 func (h *Handler) base(w http.ResponseWriter, r *http.Request, title string, org *apitype.CustomerOrganization) page {
 	slug := r.PathValue("slug")
-	if slug == "" {
+	if !validSlug(slug) {
 		slug = "_"
 	}
 	p := page{

@@ -16,6 +16,7 @@ const (
 	AuthCustomer                     // customer session token
 )
 
+// String returns "none", "organization" or "customer".
 func (k AuthKind) String() string {
 	switch k {
 	case AuthOrganization:

@@ -10,6 +10,7 @@ package httpapi
 import (
 	"io"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -88,4 +89,25 @@ func trimRightSlash(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s
+}
+
+type statusBody struct {
+	Status string `json:"status"`
+}
+
+// healthz is GET /healthz: 200 while the process lives.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, statusBody{"ok"})
+	return nil
+}
+
+// readyz is GET /readyz: 200 when the database answers, else 503.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.Ping(r.Context()); err != nil {
+		s.log.WarnContext(r.Context(), "readiness check failed", "error", err.Error())
+		writeJSON(w, http.StatusServiceUnavailable, errUnavailableBody)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, statusBody{"ok"})
+	return nil
 }

@@ -136,4 +136,3 @@ func medianLatency(t *testing.T, url, tok string, n int) time.Duration {
 	slices.Sort(ds)
 	return ds[len(ds)/2]
 }
-

@@ -98,6 +98,7 @@ func inBatches(ctx context.Context, conn *sql.Conn, d dialect, head, row string,
 	full := head + rowsSQL(d, row, rowsPerStmt)
 	args := make([]any, 0, per*rowsPerStmt)
 	add := func(v ...any) { args = append(args, v...) }
+	began := time.Now()
 	for start := 0; start < n; start += rowsPerTx {
 		end := min(start+rowsPerTx, n)
 		if err := inTx(ctx, conn, d, func(tx *sql.Tx) error {
@@ -130,7 +131,7 @@ func inBatches(ctx context.Context, conn *sql.Conn, d dialect, head, row string,
 			return fmt.Errorf("seed: insert %s %d-%d: %w", what, start, end, err)
 		}
 		if progress != nil {
-			fmt.Fprintf(progress, "seed: %s %d/%d\n", what, end, n)
+			fmt.Fprintf(progress, "seed: %s %d/%d (%.1fs)\n", what, end, n, time.Since(began).Seconds())
 		}
 	}
 	return nil

@@ -253,6 +253,16 @@ func testSessionsAndPortal(t *testing.T, c *client.Client, baseURL string) {
 	if s1.CustomerPortalURL != wantURL {
 		t.Errorf("customer_portal_url: got %q, want %q", s1.CustomerPortalURL, wantURL)
 	}
+	// The portal link leads to the portal pages served by the same binary.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, err := noFollow.Get(s1.CustomerPortalURL); err != nil {
+		t.Errorf("GET customer_portal_url: %v", err)
+	} else {
+		resp.Body.Close()
+		if resp.StatusCode >= 400 {
+			t.Errorf("GET customer_portal_url: status %d, want the portal page or a redirect into it", resp.StatusCode)
+		}
+	}
 	s2, err := c.CreateCustomerSession(ctx, apitype.CustomerSessionCreate{ExternalCustomerID: "usr/bob 1?x"})
 	if err != nil {
 		t.Fatal(err)

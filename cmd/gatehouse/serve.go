@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpapi"
 	"github.com/gatehouse/gatehouse/internal/sessioncache"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/web"
 )
 
 // HTTP server limits. Request bodies may reach 10 MiB (the contract's
@@ -118,15 +119,21 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 	if publicURL == "" {
 		publicURL = "http://" + addr
 	}
+	api := httpapi.New(httpapi.Config{
+		Store:      store,
+		Hasher:     hasher,
+		PublicURL:  publicURL,
+		SessionTTL: c.sessionTTL,
+		Now:        time.Now,
+		Logger:     log,
+	})
+	portal, err := web.New(web.Config{API: api, Logger: log, Now: time.Now})
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("customer portal: %w", err)
+	}
 	srv := &http.Server{
-		Handler: httpapi.New(httpapi.Config{
-			Store:      store,
-			Hasher:     hasher,
-			PublicURL:  publicURL,
-			SessionTTL: c.sessionTTL,
-			Now:        time.Now,
-			Logger:     log,
-		}),
+		Handler:           newHandler(api, portal),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

@@ -1,10 +1,10 @@
 package sqlstore
 
 import (
-	"bytes"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -79,7 +79,10 @@ func encodeMetadata(m gatehouse.Metadata) (string, error) {
 // with the text they were stored with.
 func decodeMetadata(s string) (gatehouse.Metadata, error) {
 	m := gatehouse.Metadata{}
-	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
+	if s == "{}" {
+		return m, nil // the common case, on the token-check path
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("decode metadata: %w", err)

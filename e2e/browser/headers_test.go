@@ -57,7 +57,7 @@ func TestSecurityHeadersOnHTML(t *testing.T) {
 		{"/acme/portal/authenticate?reason=expired", http.StatusOK, false},
 		{"/acme/portal/authenticate/code", http.StatusOK, false},
 		{"/nosuch/portal", http.StatusNotFound, false},
-		{"/favicon.ico", http.StatusNotFound, false},
+		{"/acme/portal/no-such-page", http.StatusNotFound, false},
 	} {
 		var resp *http.Response
 		if tt.cookie {

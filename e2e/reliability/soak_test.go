@@ -1,0 +1,185 @@
+package reliability
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/loadgen"
+)
+
+// soakDuration is SOAK_DURATION (default 60s; the README's long run is 5m).
+func soakDuration(t *testing.T) time.Duration {
+	s := os.Getenv("SOAK_DURATION")
+	if s == "" {
+		return 60 * time.Second
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 20*time.Second {
+		t.Fatalf("SOAK_DURATION=%q: want a duration of at least 20s, such as 5m", s)
+	}
+	return d
+}
+
+// TestSoak measures the server's maximum throughput for the mixed traffic
+// in a few seconds, then runs that traffic at half of it for SOAK_DURATION
+// and requires zero unexpected errors, and RSS, open file descriptors and
+// (when the server exposes /metrics) goroutines within 10% between the
+// reference point (minute 1, or a quarter of the run when shorter) and the
+// end.
+func TestSoak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("soak runs for SOAK_DURATION")
+	}
+	dur := soakDuration(t)
+	forEachBackend(t, func(t *testing.T, be backend) {
+		d := newDeployment(t, be)
+		o := d.mustOrg(t, "soak")
+		srv := d.mustServe(t)
+		l := loadgen.NewLedger()
+		defer func() { secrets.add(l.Tokens()...) }()
+		// A steady mix (deletes as frequent as creates) keeps the working
+		// set, and with it the session cache, the same size all along.
+		ops := loadgen.SteadyOps(hasSessionRevoke(t, srv, o.Token))
+		c := srv.client(o.Token)
+
+		maxRes, err := loadgen.Run(context.Background(), c, l, loadgen.Config{Duration: 4 * time.Second, Workers: 8, Ops: ops, Prefix: "soakmax"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := maxRes.UnexpectedCount(); n > 0 {
+			t.Fatalf("throughput probe: %d unexpected errors: %v", n, maxRes.Unexpected)
+		}
+		rate := maxRes.Throughput() / 2
+		t.Logf("%s: measured max %.0f ops/s; soaking at %.0f ops/s for %s", be.name, maxRes.Throughput(), rate, dur)
+
+		ref := min(dur/4, time.Minute)
+		var samples []procSample
+		var mu sync.Mutex
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			tk := time.NewTicker(time.Second)
+			defer tk.Stop()
+			for start := time.Now(); ; {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tk.C:
+				}
+				s := sampleProc(srv)
+				s.at = time.Since(start)
+				mu.Lock()
+				samples = append(samples, s)
+				mu.Unlock()
+			}
+		}()
+		res, err := loadgen.Run(context.Background(), c, l, loadgen.Config{Rate: rate, Duration: dur, Workers: 8, Ops: ops, Prefix: "soak"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := sampleProc(srv)
+		cancel()
+		t.Logf("%s: %s", be.name, res)
+		if n := res.UnexpectedCount(); n > 0 {
+			t.Errorf("%d unexpected errors during the soak: %v", n, res.Unexpected)
+		}
+		if got := res.Throughput(); got < rate*0.8 {
+			// Not a failure: the machine is shared and the data set grows;
+			// the report says what rate was actually held.
+			t.Logf("%s: the soak held %.0f ops/s of the %.0f targeted", be.name, got, rate)
+		}
+		mu.Lock()
+		at := nearest(samples, ref)
+		mu.Unlock()
+		t.Logf("%s: at %s: RSS %.1f MiB, %d fds, %d goroutines; at end (%s): RSS %.1f MiB, %d fds, %d goroutines",
+			be.name, at.at.Round(time.Second), at.rssMiB(), at.fds, at.goroutines, dur, end.rssMiB(), end.fds, end.goroutines)
+		checkStable(t, "RSS", float64(at.rss), float64(end.rss), 0)
+		checkStable(t, "open fds", float64(at.fds), float64(end.fds), 3)
+		if at.goroutines > 0 && end.goroutines > 0 {
+			checkStable(t, "goroutines", float64(at.goroutines), float64(end.goroutines), 3)
+		}
+	})
+}
+
+// checkStable requires end within 10% of ref (or within slack units, for
+// small counts where one connection is already more than 10%).
+func checkStable(t *testing.T, what string, ref, end, slack float64) {
+	t.Helper()
+	if ref <= 0 {
+		t.Errorf("%s at the reference point: %v, want > 0", what, ref)
+		return
+	}
+	if d := math.Abs(end - ref); d > 0.10*ref && d > slack {
+		t.Errorf("%s grew from %.0f to %.0f (%+.1f%%), want within 10%%", what, ref, end, 100*(end-ref)/ref)
+	}
+}
+
+// procSample is one measurement of the server process.
+type procSample struct {
+	at         time.Duration
+	rss        int64 // bytes
+	fds        int
+	goroutines int // 0 when /metrics is not served
+}
+
+func (s procSample) rssMiB() float64 { return float64(s.rss) / (1 << 20) }
+
+func sampleProc(srv *server) procSample {
+	pid := srv.cmd.Process.Pid
+	var s procSample
+	if f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+				kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+				s.rss = kb << 10
+			}
+		}
+		f.Close()
+	}
+	if ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid)); err == nil {
+		s.fds = len(ents)
+	}
+	s.goroutines = scrapeGoroutines(srv.URL)
+	return s
+}
+
+// scrapeGoroutines reads go_goroutines from the server's /metrics, or
+// returns 0 when it is not served there.
+func scrapeGoroutines(base string) int {
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(base + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return 0
+	}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
+			n, _ := strconv.ParseFloat(rest, 64)
+			return int(n)
+		}
+	}
+	return 0
+}
+
+func nearest(ss []procSample, at time.Duration) procSample {
+	var best procSample
+	for _, s := range ss {
+		if best.at == 0 || (s.at-at).Abs() < (best.at-at).Abs() {
+			best = s
+		}
+	}
+	return best
+}

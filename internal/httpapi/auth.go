@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
 
@@ -85,6 +86,9 @@ func (s *Server) authenticate(r *http.Request, rt *route) (*subject, error) {
 	if len(rt.Scopes) > 0 && !sub.hasAnyScope(rt.Scopes) {
 		return nil, &authError{status: http.StatusForbidden, scopes: rt.Scopes}
 	}
+	if sub.kind == AuthCustomer {
+		s.recordUsage(r, sub.session.ID)
+	}
 	return sub, nil
 }
 
@@ -101,11 +105,26 @@ func (sub *subject) hasAnyScope(scopes []gatehouse.Scope) bool {
 }
 
 // resolve looks tok up: the checksum first (no I/O), then one indexed store
-// lookup by digest.
+// lookup by digest. Every outcome is counted when metrics are on.
 func (s *Server) resolve(r *http.Request, tok string) (*subject, error) {
+	sub, reason, err := s.lookup(r, tok)
+	switch {
+	case reason != "":
+		s.metrics.TokenCheck(reason)
+		return nil, invalidToken(reason)
+	case err != nil:
+		return nil, err
+	}
+	s.metrics.TokenCheck(metrics.OutcomeOK)
+	return sub, nil
+}
+
+// lookup classifies tok: a subject, or the invalid_token reason, or a
+// store failure.
+func (s *Server) lookup(r *http.Request, tok string) (*subject, string, error) {
 	prefix, ok := token.Parse(tok)
 	if !ok {
-		return nil, invalidToken(gatehouse.ReasonMalformed)
+		return nil, gatehouse.ReasonMalformed, nil
 	}
 	ctx := r.Context()
 	now := s.now()
@@ -113,33 +132,51 @@ func (s *Server) resolve(r *http.Request, tok string) (*subject, error) {
 	case token.PrefixOrganization:
 		t, err := s.store.AccessTokenByHash(ctx, s.hasher.Hashes(tok))
 		if err != nil {
-			return nil, lookupError(err)
+			return nil, lookupReason(err), lookupErr(err)
 		}
 		switch {
 		case t.RevokedAt != nil:
-			return nil, invalidToken(gatehouse.ReasonRevoked)
+			return nil, gatehouse.ReasonRevoked, nil
 		case t.ExpiresAt != nil && !t.ExpiresAt.After(now):
-			return nil, invalidToken(gatehouse.ReasonExpired)
+			return nil, gatehouse.ReasonExpired, nil
 		}
-		return &subject{kind: AuthOrganization, token: t}, nil
+		return &subject{kind: AuthOrganization, token: t}, "", nil
 	case token.PrefixSession:
 		sess, cust, err := s.store.SessionByHash(ctx, s.hasher.Hashes(tok))
 		if err != nil {
-			return nil, lookupError(err)
+			return nil, lookupReason(err), lookupErr(err)
 		}
 		if st := sess.State(now); st != "" {
-			return nil, invalidToken(st)
+			return nil, st, nil
 		}
-		return &subject{kind: AuthCustomer, session: sess, customer: cust}, nil
+		return &subject{kind: AuthCustomer, session: sess, customer: cust}, "", nil
 	}
-	return nil, invalidToken(gatehouse.ReasonMalformed)
+	return nil, gatehouse.ReasonMalformed, nil
 }
 
-// lookupError maps a failed token lookup: not found is an invalid token,
-// anything else (the database is down) goes to writeError as it is.
-func lookupError(err error) error {
+// recordUsage notes the session's use for its usage record; the strings
+// are built only when a record is due (once a minute per session).
+func (s *Server) recordUsage(r *http.Request, sessionID string) {
+	at := s.clock()
+	if !s.usage.Due(sessionID, at) {
+		return
+	}
+	s.usage.Record(sessionID, at, s.clientIP(r).String(), cleanUserAgent(r.UserAgent()))
+}
+
+// lookupReason and lookupErr split a failed token lookup: not found is an
+// unknown token, anything else (the database is down) goes to writeError
+// as it is.
+func lookupReason(err error) string {
 	if errors.Is(err, gatehouse.ErrNotFound) {
-		return invalidToken(gatehouse.ReasonUnknown)
+		return gatehouse.ReasonUnknown
+	}
+	return ""
+}
+
+func lookupErr(err error) error {
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil
 	}
 	return err
 }

@@ -1,8 +1,13 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/validate"
@@ -195,4 +200,72 @@ func pythonTag(raw json.RawMessage) string {
 		return v
 	}
 	return string(raw)
+}
+
+// seconds reads an integer number of seconds in [1, max], as pydantic's
+// int with gt=0, le=max: a JSON number with a fraction is int_from_float, a
+// string of digits is accepted (lax mode), anything else is int_type. No
+// input, however large its digits or exponent, costs more than a float parse.
+func (f *form) seconds(field string, max int64) (int64, presence) {
+	raw, p := f.raw(field)
+	if p != set {
+		return 0, p
+	}
+	var n *big.Int
+	switch c := raw[0]; {
+	case c == '"':
+		var text string
+		_ = json.Unmarshal(raw, &text)
+		v, ok := new(big.Int).SetString(strings.TrimSpace(text), 10)
+		if !ok || len(text) > 64 {
+			f.errs = append(f.errs, gatehouse.FieldError{Type: "int_parsing", Loc: f.loc(field),
+				Msg: "Input should be a valid integer, unable to parse string as an integer", Input: inputOf(raw)})
+			return 0, bad
+		}
+		n = v
+	case c == '-' || c >= '0' && c <= '9':
+		if !bytes.ContainsAny(raw, ".eE") {
+			if len(raw) > 40 { // JSON has no leading zeros: out of range
+				n = big.NewInt(math.MaxInt64)
+				if c == '-' {
+					n = big.NewInt(-1)
+				}
+			} else {
+				var ok bool
+				if n, ok = new(big.Int).SetString(string(raw), 10); !ok {
+					n = big.NewInt(0)
+				}
+			}
+			break
+		}
+		fl, err := strconv.ParseFloat(string(raw), 64)
+		switch {
+		case err == nil && fl != math.Trunc(fl):
+			f.errs = append(f.errs, gatehouse.FieldError{Type: "int_from_float", Loc: f.loc(field),
+				Msg: "Input should be a valid integer, got a number with a fractional part", Input: inputOf(raw)})
+			return 0, bad
+		case fl > 0:
+			n = big.NewInt(math.MaxInt64) // above any max, including +Inf
+			if fl < math.MaxInt64 {
+				n = big.NewInt(int64(fl))
+			}
+		default:
+			n = big.NewInt(0) // 0, negative, -Inf
+		}
+	default:
+		f.errs = append(f.errs, gatehouse.FieldError{Type: "int_type", Loc: f.loc(field),
+			Msg: "Input should be a valid integer", Input: inputOf(raw)})
+		return 0, bad
+	}
+	switch {
+	case n.Sign() <= 0:
+		f.errs = append(f.errs, gatehouse.FieldError{Type: "greater_than", Loc: f.loc(field),
+			Msg: "Input should be greater than 0", Input: inputOf(raw), Ctx: map[string]any{"gt": 0}})
+		return 0, bad
+	case !n.IsInt64() || n.Int64() > max:
+		f.errs = append(f.errs, gatehouse.FieldError{Type: "less_than_equal", Loc: f.loc(field),
+			Msg: fmt.Sprintf("Input should be less than or equal to %d", max), Input: inputOf(raw), Ctx: map[string]any{"le": max}})
+		return 0, bad
+	}
+	return n.Int64(), set
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/gatehouse/gatehouse"
 )
@@ -42,18 +43,26 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 var (
 	customersRead  = []gatehouse.Scope{gatehouse.ScopeCustomersRead, gatehouse.ScopeCustomersWrite}
 	customersWrite = []gatehouse.Scope{gatehouse.ScopeCustomersWrite}
+	sessionsRead   = []gatehouse.Scope{gatehouse.ScopeCustomerSessionsRead, gatehouse.ScopeCustomerSessionsWrite}
 	sessionsWrite  = []gatehouse.Scope{gatehouse.ScopeCustomerSessionsWrite}
 	portalRead     = []gatehouse.Scope{gatehouse.ScopeCustomerPortalRead, gatehouse.ScopeCustomerPortalWrite}
 	portalWrite    = []gatehouse.Scope{gatehouse.ScopeCustomerPortalWrite}
 )
 
+// secretScanPattern is the GitHub secret-scanning route, which exists only
+// when keys are configured.
+const secretScanPattern = "/v1/integrations/github/secret-scanning"
+
 // routes is the whole API on one screen. Trailing slashes are significant
-// (contract §1.1): the other spelling is answered with a 307 redirect.
+// (contract §1.1): the other spelling is answered with a 307 redirect. A
+// literal segment beats a wildcard (router.go), so POST
+// /v1/customer-sessions/revoke is never taken for /v1/customer-sessions/{id}.
 func (s *Server) routes() []route {
 	const org, cust, none = AuthOrganization, AuthCustomer, AuthNone
-	return []route{
+	rs := []route{
 		{RouteInfo{"GET", "/healthz", none, nil}, s.healthz},
 		{RouteInfo{"GET", "/readyz", none, nil}, s.readyz},
+		{RouteInfo{"GET", "/openapi.json", none, nil}, s.openAPI},
 
 		{RouteInfo{"GET", "/v1/customers/", org, customersRead}, s.listCustomers},
 		{RouteInfo{"POST", "/v1/customers/", org, customersWrite}, s.createCustomer},
@@ -67,12 +76,26 @@ func (s *Server) routes() []route {
 		{RouteInfo{"DELETE", "/v1/customers/external/{external_id}", org, customersWrite}, s.deleteCustomer},
 		{RouteInfo{"GET", "/v1/customers/external/{external_id}/state", org, customersRead}, s.customerState},
 
+		{RouteInfo{"GET", "/v1/customer-sessions/", org, sessionsRead}, s.listSessions},
 		{RouteInfo{"POST", "/v1/customer-sessions/", org, sessionsWrite}, s.createSession},
+		{RouteInfo{"POST", "/v1/customer-sessions/revoke", org, sessionsWrite}, s.revokeCustomerSessions},
+		{RouteInfo{"GET", "/v1/customer-sessions/{id}", org, sessionsRead}, s.getSession},
+		{RouteInfo{"DELETE", "/v1/customer-sessions/{id}", org, sessionsWrite}, s.revokeSession},
 
 		{RouteInfo{"GET", "/v1/customer-portal/customers/me", cust, portalRead}, s.portalMe},
 		{RouteInfo{"PATCH", "/v1/customer-portal/customers/me", cust, portalWrite}, s.portalUpdateMe},
 		{RouteInfo{"GET", "/v1/customer-portal/customer-session/introspect", cust, portalRead}, s.portalIntrospect},
 		{RouteInfo{"GET", "/v1/customer-portal/customer-session/user", cust, portalRead}, s.portalUser},
+		{RouteInfo{"DELETE", "/v1/customer-portal/customer-session", cust, portalWrite}, s.portalLogout},
+		{RouteInfo{"POST", "/v1/customer-portal/customer-session/request", none, nil}, s.requestCode},
+		{RouteInfo{"POST", "/v1/customer-portal/customer-session/authenticate", none, nil}, s.authenticateCode},
 		{RouteInfo{"GET", "/v1/customer-portal/organizations/{slug}", none, nil}, s.portalOrganization},
+
+		{RouteInfo{"POST", secretScanPattern, none, nil}, s.secretScanning},
 	}
+	if s.scanKeys == nil {
+		// As if the route did not exist: 404 for every method.
+		rs = slices.DeleteFunc(rs, func(r route) bool { return r.Pattern == secretScanPattern })
+	}
+	return rs
 }

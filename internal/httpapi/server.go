@@ -8,17 +8,27 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/login"
+	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/internal/openapi"
+	"github.com/gatehouse/gatehouse/internal/secretscan"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/usage"
 )
 
-// Config holds the server's dependencies and settings. Zero values get the
-// documented defaults.
+// Config holds the server's dependencies and settings. Store and Hasher are
+// required; every other field may stay zero and gets the documented default.
 type Config struct {
 	Store  gatehouse.Store
 	Hasher *token.Hasher
@@ -27,35 +37,85 @@ type Config struct {
 	PublicURL string
 	// SessionTTL is the lifetime of new customer sessions (default 1h).
 	SessionTTL time.Duration
+	// MaxSessionTTL bounds the expires_in of POST /v1/customer-sessions/
+	// (default 30 days).
+	MaxSessionTTL time.Duration
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 	// Logger receives request and error logs (nil: discard).
 	Logger *slog.Logger
+
+	// Login mints every session and runs the e-mailed code flow. nil: New
+	// builds one from the fields above whose mail queue drops every message
+	// with a warning (no code is ever delivered); Close then closes it. An
+	// injected service is closed by its owner, not by Server.Close.
+	Login *login.Service
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed:
+	// when the connection comes from one of them, the client IP is the
+	// right-most address of the header that is not itself a trusted proxy.
+	// nil: the connection's address is the client IP.
+	TrustedProxies []netip.Prefix
+	// SecretScanKeys verify GitHub secret-scanning reports. nil: the
+	// secret-scanning endpoint does not exist (404).
+	SecretScanKeys *secretscan.Keys
+	// Metrics records requests, token checks and rate-limit rejections.
+	// nil: no metrics, and no cost on the request path.
+	Metrics *metrics.Metrics
+	// UsageFlushInterval is how often recorded session usage (last use
+	// time, IP, user agent; at most once a minute per session) is written
+	// to the store in the background (default 5s). Close writes the rest.
+	UsageFlushInterval time.Duration
 }
 
-// Server is the HTTP API. It implements http.Handler.
+// Server is the HTTP API. It implements http.Handler. Close releases its
+// background work.
 type Server struct {
 	store     gatehouse.Store
 	hasher    *token.Hasher
 	publicURL string
 	ttl       time.Duration
+	maxTTL    time.Duration
 	now       func() time.Time
 	log       *slog.Logger
 	router    *router
+
+	login     *login.Service
+	ownLogin  bool
+	proxies   []netip.Prefix
+	scanKeys  *secretscan.Keys
+	revoker   *secretscan.Revoker
+	metrics   *metrics.Metrics
+	instr     http.Handler // ServeHTTP through the metrics middleware; nil without metrics
+	usage     *usage.Recorder
+	openapi   http.Handler
+	closeOnce sync.Once
 }
 
-// New returns a Server for cfg.
+// defaultMaxSessionTTL is the default bound of expires_in.
+const defaultMaxSessionTTL = 30 * 24 * time.Hour
+
+// New returns a Server for cfg and starts its background usage writer;
+// call Close on shutdown.
 func New(cfg Config) *Server {
 	s := &Server{
 		store:     cfg.Store,
 		hasher:    cfg.Hasher,
 		publicURL: trimRightSlash(cfg.PublicURL),
 		ttl:       cfg.SessionTTL,
+		maxTTL:    cfg.MaxSessionTTL,
 		now:       cfg.Now,
 		log:       cfg.Logger,
+		login:     cfg.Login,
+		proxies:   cfg.TrustedProxies,
+		scanKeys:  cfg.SecretScanKeys,
+		metrics:   cfg.Metrics,
+		openapi:   openapi.Handler(),
 	}
 	if s.ttl <= 0 {
 		s.ttl = time.Hour
+	}
+	if s.maxTTL <= 0 {
+		s.maxTTL = defaultMaxSessionTTL
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -63,8 +123,46 @@ func New(cfg Config) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if s.login == nil {
+		s.ownLogin = true
+		s.login = login.New(login.Config{Store: s.store, Hasher: s.hasher, Mail: dropMail{s.log}, Logger: s.log,
+			Now: s.now, PublicURL: s.publicURL, SessionTTL: s.ttl})
+	}
+	s.revoker = &secretscan.Revoker{Store: s.store, Hasher: s.hasher, Now: s.clock}
+	s.usage = usage.New(s.store, usage.Options{Interval: cfg.UsageFlushInterval, Logger: s.log})
 	s.router = newRouter(s.routes())
+	if s.metrics != nil {
+		s.instr = s.metrics.Middleware(http.HandlerFunc(s.serveHTTP), nil)
+	}
 	return s
+}
+
+// Close writes the pending session usage records and stops the background
+// work the Server owns (its usage writer and, when Config.Login was nil, its
+// login service), or gives up when ctx ends. Call it after the HTTP server
+// has stopped serving; it may be called more than once.
+func (s *Server) Close(ctx context.Context) error {
+	var errs []error
+	s.closeOnce.Do(func() {
+		if err := s.usage.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("close usage recorder: %w", err))
+		}
+		if s.ownLogin {
+			if err := s.login.Close(ctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// dropMail is the mail queue of a login service New builds itself: no mail
+// is configured, so messages are dropped with a warning (never their
+// content: it holds a login code).
+type dropMail struct{ log *slog.Logger }
+
+func (d dropMail) Enqueue(m gatehouse.Message) {
+	d.log.Warn("no mail queue configured: login code mail dropped", "subject", m.Subject)
 }
 
 // Routes lists every route the server answers, for documentation and

@@ -1,14 +1,13 @@
 package httpapi
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
+	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/apitype"
-	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/validate"
 )
 
@@ -23,16 +22,23 @@ const (
 type sessionCreate struct {
 	customerID string // one of customerID and externalID is set
 	externalID *string
-	returnURL  *string
+	sessionOptions
+}
+
+// sessionOptions are the fields both union members share.
+type sessionOptions struct {
+	returnURL *string
+	ttl       time.Duration // 0: the server's session TTL
+	metadata  gatehouse.Metadata
 }
 
 // parseSessionCreate validates the undiscriminated union of §C.8: the
 // external-ID form wins when both validate; when neither does, both
-// members' errors are reported.
-func parseSessionCreate(f *form) (*sessionCreate, error) {
+// members' errors are reported. expires_in may not exceed maxTTL.
+func parseSessionCreate(f *form, maxTTL time.Duration) (*sessionCreate, error) {
 	ext := *f
 	ext.withPrefix("body", byExternalMember)
-	in := &sessionCreate{returnURL: sessionCommon(&ext)}
+	in := &sessionCreate{sessionOptions: sessionCommon(&ext, maxTTL)}
 	key := "external_customer_id"
 	if _, ok := ext.fields[key]; !ok {
 		key = "customer_external_id"
@@ -50,7 +56,7 @@ func parseSessionCreate(f *form) (*sessionCreate, error) {
 	}
 	byID := *f
 	byID.withPrefix("body", byIDMember)
-	in = &sessionCreate{returnURL: sessionCommon(&byID)}
+	in = &sessionCreate{sessionOptions: sessionCommon(&byID, maxTTL)}
 	switch s, p := byID.uuid("customer_id"); p {
 	case set:
 		in.customerID = s
@@ -75,16 +81,22 @@ func missingField(loc []any, whole []byte, p presence) gatehouse.FieldError {
 
 // sessionCommon validates the fields both union members share; the member
 // fields are validated and ignored (no member model in Gatehouse).
-func sessionCommon(f *form) *string {
-	var ret *string
+func sessionCommon(f *form, maxTTL time.Duration) sessionOptions {
+	var o sessionOptions
 	if s, p := f.str("return_url"); p == set {
 		if u, fe := validate.ReturnURL(f.loc("return_url"), s); !f.add(fe) {
-			ret = &u
+			o.returnURL = &u
 		}
+	}
+	if n, p := f.seconds("expires_in", int64(maxTTL/time.Second)); p == set {
+		o.ttl = time.Duration(n) * time.Second
+	}
+	if m, ok := f.metadata("metadata", false); ok {
+		o.metadata = m
 	}
 	f.uuid("member_id")
 	f.str("external_member_id")
-	return ret
+	return o
 }
 
 // createSession is POST /v1/customer-sessions/ (§C.8).
@@ -93,66 +105,35 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in, err := parseSessionCreate(f)
+	in, err := parseSessionCreate(f, s.maxTTL)
+	if err != nil {
+		return err
+	}
+	c, err := s.bodyCustomer(r, in.customerID, in.externalID)
 	if err != nil {
 		return err
 	}
 	ctx, orgID := r.Context(), orgOf(r)
-	var c *gatehouse.Customer
-	var fe gatehouse.FieldError
-	if in.externalID != nil {
-		c, err = s.store.CustomerByExternalID(ctx, orgID, *in.externalID)
-		fe = gatehouse.FieldError{Type: "value_error", Loc: []any{"body", "external_customer_id"}, Msg: "Customer does not exist.", Input: *in.externalID}
-	} else {
-		c, err = s.store.Customer(ctx, orgID, in.customerID)
-		fe = gatehouse.FieldError{Type: "value_error", Loc: []any{"body", "customer_id"}, Msg: "Customer does not exist.", Input: in.customerID}
-	}
-	if errors.Is(err, gatehouse.ErrNotFound) {
-		return gatehouse.Invalid(fe)
-	} else if err != nil {
-		return fmt.Errorf("find session customer: %w", err)
-	}
 	org, err := s.store.Organization(ctx, orgID)
 	if err != nil {
 		return fmt.Errorf("find organization %s: %w", orgID, err)
 	}
-	tok := token.New(token.PrefixSession)
-	now := s.clock()
-	sess := &gatehouse.Session{
-		ID:             gatehouse.NewID(),
-		OrganizationID: orgID,
-		CustomerID:     c.ID,
-		TokenHash:      s.hasher.Hash(tok),
-		CreatedAt:      now,
-		ExpiresAt:      now.Add(s.ttl),
-		ReturnURL:      in.returnURL,
-		Metadata:       gatehouse.Metadata{},
+	m, err := s.login.Mint(ctx, c, login.MintOptions{ReturnURL: in.returnURL, TTL: in.ttl, Metadata: in.metadata})
+	if err != nil {
+		return err
 	}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
-		return fmt.Errorf("create session: %w", err)
-	}
+	sess := m.Session
 	writeJSON(w, http.StatusCreated, apitype.CustomerSession{
 		CreatedAt:         apitype.NewTime(sess.CreatedAt),
+		ModifiedAt:        apitype.NewTimePtr(sess.ModifiedAt),
 		ID:                sess.ID,
-		Token:             tok,
+		Token:             m.Token,
 		ExpiresAt:         apitype.NewTime(sess.ExpiresAt),
 		ReturnURL:         sess.ReturnURL,
-		CustomerPortalURL: s.portalURL(org.Slug, tok, c.Email),
+		CustomerPortalURL: s.login.PortalURL(org.Slug, m.Token, c.Email),
 		CustomerID:        c.ID,
 		Customer:          customerJSON(c),
 		Metadata:          publicMetadata(sess.Metadata),
 	})
 	return nil
-}
-
-// portalURL is {PublicURL}/{slug}/portal?customer_session_token=…&email=…,
-// form-encoded like Python's urlencode; a customer without email gives
-// email=None as Polar does.
-func (s *Server) portalURL(slug, tok string, email *string) string {
-	e := "None"
-	if email != nil {
-		e = *email
-	}
-	q := url.Values{"customer_session_token": {tok}, "email": {e}}
-	return s.publicURL + "/" + url.PathEscape(slug) + "/portal?" + q.Encode()
 }

@@ -32,43 +32,49 @@ func runOrg(ctx context.Context, e env, args []string) error {
 	return usagef(orgCreateSynopsis, "unknown subcommand %q", args[0])
 }
 
-// runOrgCreate creates an organization and prints it as one JSON object.
+// orgCreateCmd is "gatehouse org create": it creates an organization and
+// prints it as one JSON object.
+type orgCreateCmd struct {
+	db         dbFlags
+	name, slug string
+}
+
 func runOrgCreate(ctx context.Context, e env, args []string) error {
-	var (
-		db         dbFlags
-		name, slug string
-	)
+	return new(orgCreateCmd).run(ctx, e, args)
+}
+
+func (c *orgCreateCmd) run(ctx context.Context, e env, args []string) error {
 	v := &envValues{getenv: e.getenv}
 	fs := newFlagSet(e, "org create", orgSynopsis)
-	db.register(fs, v)
-	fs.StringVar(&name, "name", "", "display name of the organization (required)")
-	fs.StringVar(&slug, "slug", "", "URL name: lowercase letters, digits and hyphens; appears in portal URLs (required)")
+	c.db.register(fs, v)
+	fs.StringVar(&c.name, "name", "", "display name of the organization (required)")
+	fs.StringVar(&c.slug, "slug", "", "URL name: lowercase letters, digits and hyphens; appears in portal URLs (required)")
 	if err := parseFlags(fs, args, orgCreateSynopsis); err != nil {
 		return err
 	}
 	if err := v.check(); err != nil {
 		return err
 	}
-	if name == "" || slug == "" {
+	if c.name == "" || c.slug == "" {
 		return usagef(orgCreateSynopsis, "--name and --slug are required")
 	}
-	if !validSlug(slug) {
-		return usagef(`gatehouse org create --name "`+name+`" --slug acme-inc`,
-			"--slug %q must be 1-64 lowercase letters, digits or hyphens, starting with a letter or digit", slug)
+	if !validSlug(c.slug) {
+		return usagef(`gatehouse org create --name "`+c.name+`" --slug acme-inc`,
+			"--slug %q must be 1-64 lowercase letters, digits or hyphens, starting with a letter or digit", c.slug)
 	}
-	log, err := newLogger(e.stderr, db.logFormat)
+	log, err := newLogger(e.stderr, c.db.logFormat)
 	if err != nil {
 		return err
 	}
-	st, err := openForCLI(ctx, &db, log)
+	st, err := openForCLI(ctx, &c.db, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	o := &gatehouse.Organization{ID: gatehouse.NewID(), Name: name, Slug: slug, CreatedAt: time.Now().UTC()}
+	o := &gatehouse.Organization{ID: gatehouse.NewID(), Name: c.name, Slug: c.slug, CreatedAt: time.Now().UTC()}
 	if err := st.CreateOrganization(ctx, o); err != nil {
 		if gatehouse.ErrorCodeOf(err) == gatehouse.EConflict {
-			return fmt.Errorf("an organization with slug %q already exists", slug)
+			return fmt.Errorf("an organization with slug %q already exists", c.slug)
 		}
 		return fmt.Errorf("create organization: %w", err)
 	}

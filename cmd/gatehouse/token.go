@@ -31,54 +31,59 @@ func runToken(ctx context.Context, e env, args []string) error {
 	return usagef(tokenCreateSynopsis, "unknown subcommand %q", args[0])
 }
 
-// runTokenCreate creates an organization access token and prints it, raw
-// token included, as one JSON object. Only its digest is stored: this output
-// is the only time the token is shown.
+// tokenCreateCmd is "gatehouse token create": it creates an organization
+// access token and prints it, raw token included, as one JSON object. Only
+// its digest is stored: this output is the only time the token is shown.
+type tokenCreateCmd struct {
+	db              dbFlags
+	slug, scopeList string
+	expiresIn       time.Duration
+}
+
 func runTokenCreate(ctx context.Context, e env, args []string) error {
-	var (
-		db              dbFlags
-		slug, scopeList string
-		expiresIn       time.Duration
-	)
+	return new(tokenCreateCmd).run(ctx, e, args)
+}
+
+func (c *tokenCreateCmd) run(ctx context.Context, e env, args []string) error {
 	v := &envValues{getenv: e.getenv}
 	fs := newFlagSet(e, "token create", tokenSynopsis)
-	db.register(fs, v)
-	fs.StringVar(&slug, "org", "", "slug of the organization the token acts for (required)")
-	fs.StringVar(&scopeList, "scopes", "", "comma- or space-separated scopes (required): "+gatehouse.JoinScopes(gatehouse.OrganizationScopes))
-	fs.DurationVar(&expiresIn, "expires-in", 0, "lifetime such as 720h; 0 means the token never expires")
+	c.db.register(fs, v)
+	fs.StringVar(&c.slug, "org", "", "slug of the organization the token acts for (required)")
+	fs.StringVar(&c.scopeList, "scopes", "", "comma- or space-separated scopes (required): "+gatehouse.JoinScopes(gatehouse.OrganizationScopes))
+	fs.DurationVar(&c.expiresIn, "expires-in", 0, "lifetime such as 720h; 0 means the token never expires")
 	if err := parseFlags(fs, args, tokenCreateSynopsis); err != nil {
 		return err
 	}
 	if err := v.check(); err != nil {
 		return err
 	}
-	if slug == "" || scopeList == "" {
+	if c.slug == "" || c.scopeList == "" {
 		return usagef(tokenCreateSynopsis, "--org and --scopes are required")
 	}
-	if expiresIn < 0 {
+	if c.expiresIn < 0 {
 		return usagef(tokenCreateSynopsis+" --expires-in 720h", "--expires-in must not be negative")
 	}
-	scopes, err := gatehouse.ParseScopes(scopeList)
+	scopes, err := gatehouse.ParseScopes(c.scopeList)
 	if err != nil {
 		return usagef(tokenCreateSynopsis, "--scopes: %s", errMessage(err))
 	}
-	log, err := newLogger(e.stderr, db.logFormat)
+	log, err := newLogger(e.stderr, c.db.logFormat)
 	if err != nil {
 		return err
 	}
-	hasher, err := db.hasher(log)
+	hasher, err := c.db.hasher(log)
 	if err != nil {
 		return err
 	}
-	st, err := openForCLI(ctx, &db, log)
+	st, err := openForCLI(ctx, &c.db, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	org, err := st.OrganizationBySlug(ctx, slug)
+	org, err := st.OrganizationBySlug(ctx, c.slug)
 	if err != nil {
 		if gatehouse.ErrorCodeOf(err) == gatehouse.ENotFound {
-			return fmt.Errorf("no organization with slug %q (create it with: gatehouse org create --name NAME --slug %s)", slug, slug)
+			return fmt.Errorf("no organization with slug %q (create it with: gatehouse org create --name NAME --slug %s)", c.slug, c.slug)
 		}
 		return fmt.Errorf("find organization: %w", err)
 	}
@@ -91,8 +96,8 @@ func runTokenCreate(ctx context.Context, e env, args []string) error {
 		Scopes:         scopes,
 		CreatedAt:      now,
 	}
-	if expiresIn > 0 {
-		exp := now.Add(expiresIn)
+	if c.expiresIn > 0 {
+		exp := now.Add(c.expiresIn)
 		t.ExpiresAt = &exp
 	}
 	if err := st.CreateAccessToken(ctx, t); err != nil {

@@ -23,7 +23,8 @@ type CustomerRecord struct {
 	// delete was sent without an acknowledgement.
 	Deleted, DeletePending bool
 
-	busy bool // an operation on this customer is in flight
+	busy     bool             // an operation on this customer is in flight
+	sessions []*SessionRecord // its sessions, to retire them on delete
 }
 
 // SessionRecord is one customer session the server acknowledged.
@@ -49,6 +50,49 @@ type Ledger struct {
 	unacked   []*CustomerRecord // creates sent, outcome unknown
 	sessions  []*SessionRecord
 	byID      map[string]*CustomerRecord
+
+	// live and liveSessions index the records operations may pick (not
+	// deleted, not revoked), so that picking stays O(1) and the traffic
+	// mix does not drift as dead records pile up over a long run.
+	live         pool[*CustomerRecord]
+	liveSessions pool[*SessionRecord]
+}
+
+// pool is a set with O(1) add, remove and random pick.
+type pool[T comparable] struct {
+	items []T
+	index map[T]int
+}
+
+func (p *pool[T]) add(x T) {
+	if p.index == nil {
+		p.index = map[T]int{}
+	}
+	if _, ok := p.index[x]; ok {
+		return
+	}
+	p.index[x] = len(p.items)
+	p.items = append(p.items, x)
+}
+
+func (p *pool[T]) remove(x T) {
+	i, ok := p.index[x]
+	if !ok {
+		return
+	}
+	last := p.items[len(p.items)-1]
+	p.items[i] = last
+	p.index[last] = i
+	p.items = p.items[:len(p.items)-1]
+	delete(p.index, x)
+}
+
+func (p *pool[T]) pick(r *rand.Rand) (T, bool) {
+	var zero T
+	if len(p.items) == 0 {
+		return zero, false
+	}
+	return p.items[r.IntN(len(p.items))], true
 }
 
 // NewLedger returns an empty Ledger.
@@ -123,6 +167,7 @@ func (l *Ledger) addCustomer(c *CustomerRecord) {
 	defer l.mu.Unlock()
 	l.customers = append(l.customers, c)
 	l.byID[c.ID] = c
+	l.live.add(c)
 }
 
 func (l *Ledger) addUnacked(c *CustomerRecord) {
@@ -135,6 +180,21 @@ func (l *Ledger) addSession(s *SessionRecord) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sessions = append(l.sessions, s)
+	if c := l.byID[s.CustomerID]; c != nil {
+		c.sessions = append(c.sessions, s)
+		if !c.Deleted && !c.DeletePending {
+			l.liveSessions.add(s)
+		}
+	}
+}
+
+// retireCustomer takes a customer (being deleted) and its sessions out of
+// the pools. Call with l.mu held.
+func (l *Ledger) retireCustomer(c *CustomerRecord) {
+	l.live.remove(c)
+	for _, s := range c.sessions {
+		l.liveSessions.remove(s)
+	}
 }
 
 // customerLive reports whether the customer with id is certainly not
@@ -142,8 +202,7 @@ func (l *Ledger) addSession(s *SessionRecord) {
 func (l *Ledger) customerLive(id string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c := l.byID[id]
-	return c != nil && !c.Deleted && !c.DeletePending
+	return l.customerLiveLocked(id)
 }
 
 // claimCustomer picks a random live customer not in use and marks it busy;
@@ -151,13 +210,12 @@ func (l *Ledger) customerLive(id string) bool {
 func (l *Ledger) claimCustomer(r *rand.Rand) *CustomerRecord {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	n := len(l.customers)
 	for range 8 {
-		if n == 0 {
+		c, ok := l.live.pick(r)
+		if !ok {
 			return nil
 		}
-		c := l.customers[r.IntN(n)]
-		if !c.busy && !c.Deleted && !c.DeletePending {
+		if !c.busy {
 			c.busy = true
 			return c
 		}
@@ -170,14 +228,12 @@ func (l *Ledger) claimCustomer(r *rand.Rand) *CustomerRecord {
 func (l *Ledger) claimSession(r *rand.Rand) *SessionRecord {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	n := len(l.sessions)
 	for range 8 {
-		if n == 0 {
+		s, ok := l.liveSessions.pick(r)
+		if !ok {
 			return nil
 		}
-		s := l.sessions[r.IntN(n)]
-		c := l.byID[s.CustomerID]
-		if !s.busy && !s.Revoked && !s.RevokePending && c != nil && !c.Deleted && !c.DeletePending {
+		if !s.busy {
 			s.busy = true
 			return s
 		}
@@ -190,4 +246,10 @@ func (l *Ledger) update(fn func()) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	fn()
+}
+
+// customerLiveLocked is customerLive with l.mu already held.
+func (l *Ledger) customerLiveLocked(id string) bool {
+	c := l.byID[id]
+	return c != nil && !c.Deleted && !c.DeletePending
 }

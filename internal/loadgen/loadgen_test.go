@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"math/rand/v2"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -145,5 +146,31 @@ func TestClassify(t *testing.T) {
 	_, err := client.New("http://127.0.0.1:1").GetCustomer(context.Background(), "x")
 	if Classify(err, true) != ClassExpected || Classify(err, false) != ClassUnexpected {
 		t.Errorf("connection refused (%v): got %d/%d, want expected/unexpected", err, Classify(err, true), Classify(err, false))
+	}
+}
+
+func TestPool(t *testing.T) {
+	var p pool[int]
+	for i := range 5 {
+		p.add(i)
+	}
+	p.add(3) // duplicate: ignored
+	p.remove(0)
+	p.remove(4)
+	p.remove(9) // absent: ignored
+	if len(p.items) != 3 {
+		t.Fatalf("pool after 5 adds and 2 removes: got %d items, want 3", len(p.items))
+	}
+	seen := map[int]bool{}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		x, ok := p.pick(r)
+		if !ok || x == 0 || x == 4 {
+			t.Fatalf("pick: got %d, %v; want one of 1, 2, 3", x, ok)
+		}
+		seen[x] = true
+	}
+	if len(seen) != 3 {
+		t.Errorf("200 picks saw %v, want all of 1, 2, 3", seen)
 	}
 }

@@ -57,6 +57,23 @@ func DefaultOps(revoke bool) []Op {
 	return ops
 }
 
+// SteadyOps is a mix whose working set stays the same size: customers are
+// deleted as often as they are created (and with them their sessions), so
+// a long run measures the server, not the growth of its data set.
+func SteadyOps(revoke bool) []Op {
+	ops := []Op{
+		{OpCreateCustomer, 2, CreateCustomer},
+		{OpUpdateCustomer, 2, UpdateCustomer},
+		{OpCreateSession, 2, CreateSession},
+		{OpPortalMe, 6, PortalMe},
+		{OpDeleteCustomer, 2, DeleteCustomer},
+	}
+	if revoke {
+		ops = append(ops, Op{OpRevokeSession, 1, RevokeSession})
+	}
+	return ops
+}
+
 // CreateCustomer creates a customer with a unique email and external ID.
 func CreateCustomer(ctx context.Context, e *Env) error {
 	n := e.Ledger.next()
@@ -116,13 +133,21 @@ func DeleteCustomer(ctx context.Context, e *Env) error {
 		return CreateCustomer(ctx, e)
 	}
 	defer e.Ledger.update(func() { rec.busy = false })
-	e.Ledger.update(func() { rec.DeletePending = true })
+	e.Ledger.update(func() { rec.DeletePending = true; e.Ledger.retireCustomer(rec) })
 	err := e.Client.DeleteCustomer(ctx, rec.ID, false)
 	switch {
 	case err == nil:
 		e.Ledger.update(func() { rec.Deleted, rec.DeletePending = true, false })
 	case client.StatusCode(err) != 0:
-		e.Ledger.update(func() { rec.DeletePending = false })
+		e.Ledger.update(func() {
+			rec.DeletePending = false
+			e.Ledger.live.add(rec)
+			for _, s := range rec.sessions {
+				if !s.Revoked && !s.RevokePending {
+					e.Ledger.liveSessions.add(s)
+				}
+			}
+		})
 	}
 	return err
 }
@@ -173,13 +198,18 @@ func RevokeSession(ctx context.Context, e *Env) error {
 		return CreateSession(ctx, e)
 	}
 	defer e.Ledger.update(func() { s.busy = false })
-	e.Ledger.update(func() { s.RevokePending = true })
+	e.Ledger.update(func() { s.RevokePending = true; e.Ledger.liveSessions.remove(s) })
 	err := e.Client.Do(ctx, http.MethodDelete, "/v1/customer-sessions/"+s.ID, nil, nil, nil)
 	switch {
 	case err == nil:
 		e.Ledger.update(func() { s.Revoked, s.RevokePending = true, false })
 	case client.StatusCode(err) != 0:
-		e.Ledger.update(func() { s.RevokePending = false })
+		e.Ledger.update(func() {
+			s.RevokePending = false
+			if e.Ledger.customerLiveLocked(s.CustomerID) {
+				e.Ledger.liveSessions.add(s)
+			}
+		})
 		if !e.Ledger.customerLive(s.CustomerID) {
 			return Expected(err) // a delete of its customer raced the revoke
 		}

@@ -96,7 +96,10 @@ func (s *Store) SessionByHash(ctx context.Context, hashes []string) (*gatehouse.
 	return sess, c, nil
 }
 
-// Session returns one session of the organization, or ENotFound.
+// Session returns one session of the organization, or ENotFound. Sessions
+// of a deleted customer are still returned here and by ListSessions (they no
+// longer authenticate: SessionByHash hides them); Purge removes them when
+// they expire.
 func (s *Store) Session(ctx context.Context, orgID, id string) (*gatehouse.Session, error) {
 	var d sessionDest
 	err := s.r.QueryRowContext(ctx, s.q(`SELECT `+sessionColumns+` FROM customer_sessions s

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -40,15 +41,24 @@ func (c *fakeClock) Add(d time.Duration) {
 // env is a server on a real store with two organizations, tokens and one
 // customer each.
 type env struct {
-	t      testing.TB
-	store  gatehouse.Store
-	srv    *Server
-	clock  *fakeClock
-	hasher *token.Hasher
-	orgA   *gatehouse.Organization
-	orgB   *gatehouse.Organization
-	tok    map[string]string // name → raw token
-	vars   map[string]string // placeholders for paths and bodies
+	t        testing.TB
+	store    gatehouse.Store
+	srv      *Server
+	clock    *fakeClock
+	hasher   *token.Hasher
+	orgA     *gatehouse.Organization
+	orgB     *gatehouse.Organization
+	tok      map[string]string // name → raw token
+	vars     map[string]string // placeholders for paths and bodies
+	scanPriv *ecdsa.PrivateKey // signs secret-scanning reports as key "k1"
+	seen     *[]seenResponse   // when set, every response is appended
+}
+
+// seenResponse is one response of a scenario, for the OpenAPI check.
+type seenResponse struct {
+	method, path string
+	status       int
+	body         []byte
 }
 
 var backends = map[string]func(testing.TB) string{
@@ -83,13 +93,15 @@ func newEnvDSN(t testing.TB, dsn string) *env {
 		tok:    map[string]string{},
 		vars:   map[string]string{},
 	}
-	e.srv = New(Config{Store: e.store, Hasher: e.hasher, PublicURL: "http://gh.test/", Now: e.clock.Now})
+	e.scanPriv = mustECDSA(t)
+	e.srv = e.newServer(nil)
 	e.orgA = e.mustOrg("Acme", "acme")
 	e.orgB = e.mustOrg("Globex", "globex")
 	all := []gatehouse.Scope{gatehouse.ScopeCustomersRead, gatehouse.ScopeCustomersWrite, gatehouse.ScopeCustomerSessionsWrite}
 	e.tok["A"] = e.mustToken(e.orgA, all, nil)
 	e.tok["Aread"] = e.mustToken(e.orgA, []gatehouse.Scope{gatehouse.ScopeCustomersRead}, nil)
 	e.tok["Asess"] = e.mustToken(e.orgA, []gatehouse.Scope{gatehouse.ScopeCustomerSessionsWrite}, nil)
+	e.tok["Asread"] = e.mustToken(e.orgA, []gatehouse.Scope{gatehouse.ScopeCustomerSessionsRead}, nil)
 	e.tok["B"] = e.mustToken(e.orgB, all, nil)
 	e.vars["{orgA}"], e.vars["{orgB}"] = e.orgA.ID, e.orgB.ID
 
@@ -100,6 +112,27 @@ func newEnvDSN(t testing.TB, dsn string) *env {
 	s := e.mustSession("A", `{"customer_id":"`+e.vars["{a1}"]+`","return_url":"https://e.com"}`)
 	e.tok["cst"] = s["token"].(string)
 	return e
+}
+
+// newServer returns a Server on the fixture's store and clock, with the
+// fixture's secret-scanning key; edit, when not nil, changes its Config
+// first. The server is closed when the test ends.
+func (e *env) newServer(edit func(*Config)) *Server {
+	e.t.Helper()
+	cfg := Config{Store: e.store, Hasher: e.hasher, PublicURL: "http://gh.test/", Now: e.clock.Now,
+		SecretScanKeys: mustScanKeys(e.t, "k1", &e.scanPriv.PublicKey)}
+	if edit != nil {
+		edit(&cfg)
+	}
+	srv := New(cfg)
+	e.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Close(ctx); err != nil {
+			e.t.Errorf("Server.Close: %v", err)
+		}
+	})
+	return srv
 }
 
 func (e *env) mustOrg(name, slug string) *gatehouse.Organization {
@@ -174,6 +207,9 @@ func (e *env) do(method, path, tok, body string, hdr ...string) *httptest.Respon
 	}
 	w := httptest.NewRecorder()
 	e.srv.ServeHTTP(w, r)
+	if e.seen != nil {
+		*e.seen = append(*e.seen, seenResponse{method, r.URL.EscapedPath(), w.Code, w.Body.Bytes()})
+	}
 	return w
 }
 

@@ -154,8 +154,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 	e.tok["noscope"] = e.mustToken(e.orgA, []gatehouse.Scope{gatehouse.ScopeCustomerPortalRead}, nil)
 	path := strings.NewReplacer("{id}", e.vars["{a1}"], "{external_id}", "usr_1", "{slug}", "acme")
 	routes := e.srv.Routes()
-	if len(routes) < 19 {
-		t.Fatalf("Routes() has %d routes", len(routes))
+	if len(routes) < 28 {
+		t.Fatalf("Routes() has %d routes, want at least 28", len(routes))
+	}
+	for _, want := range []string{"GET /v1/customer-sessions/", "GET /v1/customer-sessions/{id}", "DELETE /v1/customer-sessions/{id}",
+		"POST /v1/customer-sessions/revoke", "DELETE /v1/customer-portal/customer-session", "GET /openapi.json",
+		"POST /v1/customer-portal/customer-session/request", "POST /v1/customer-portal/customer-session/authenticate",
+		"POST " + secretScanPattern} {
+		if !slices.ContainsFunc(routes, func(rt RouteInfo) bool { return rt.Method+" "+rt.Pattern == want }) {
+			t.Errorf("Routes() lacks %s", want)
+		}
 	}
 	for _, rt := range routes {
 		p := path.Replace(rt.Pattern)
@@ -172,6 +180,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		case AuthOrganization:
 			if w := e.do(rt.Method, p, "cst", body); w.Code != 401 || !strings.Contains(w.Body.String(), `"Unauthorized"`) {
 				t.Errorf("%s %s with a session: %d %s", rt.Method, p, w.Code, w.Body)
+			}
+			// customer_sessions:read passes exactly the routes that list it.
+			if w, reads := e.do(rt.Method, p, "Asread", body), slices.Contains(rt.Scopes, gatehouse.ScopeCustomerSessionsRead); reads == (w.Code == 403) {
+				t.Errorf("%s %s with customer_sessions:read: %d (route scopes %v)", rt.Method, p, w.Code, rt.Scopes)
 			}
 			w := e.do(rt.Method, p, "noscope", body)
 			for _, sc := range rt.Scopes {

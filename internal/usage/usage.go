@@ -46,7 +46,7 @@ type Recorder struct {
 	store Toucher
 	opts  Options
 
-	mu      sync.Mutex
+	mu      sync.RWMutex
 	last    map[string]int64 // session ID → unix nanos of the last record taken
 	pending map[string]record
 	dropped int64
@@ -85,8 +85,8 @@ func New(store Toucher, opts Options) *Recorder {
 // recording it. It does not allocate, so callers can check it before
 // computing the IP and user agent strings.
 func (r *Recorder) Due(id string, at time.Time) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	return r.dueLocked(id, at.UnixNano())
 }
 

@@ -251,18 +251,10 @@ func (d *deployment) mustServe(args ...string) *server {
 		}
 	}
 	if !servesPortal(s.URL) {
-		if inProcess() {
-			s.stop()
-			return d.serveInProcess(args...)
-		}
 		d.t.Fatalf("gatehouse serve does not serve the portal (GET /any/portal/static/portal.css); mount internal/web outside /v1/")
 	}
 	return s
 }
-
-// inProcess reports whether GATEHOUSE_BROWSER_INPROCESS=1 allows serving the
-// portal from its packages when the binary does not mount it yet.
-func inProcess() bool { return os.Getenv("GATEHOUSE_BROWSER_INPROCESS") == "1" }
 
 // servesPortal reports whether base answers the portal's stylesheet.
 func servesPortal(base string) bool {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,6 +15,12 @@ var fuzzSeeds = []string{
 	`{"name":"\u0000"}`, `{"metadata":{"k":[{"x":{}}]}}`, `{"external_id":"usr_1","type":null}`,
 	`{"customer_id":"{a1}","return_url":"https://e.com"}`, `{"external_customer_id":"usr_1","customer_id":5}`,
 	`{"billing_name":"x","billing_address":null,"default_payment_method_id":"x"}`, `{"a":1e999999}`, `{"a":-}`, "\xff",
+	`{"customer_id":"{a1}","expires_in":3600,"metadata":{"k":"v"}}`, `{"external_customer_id":"usr_1","expires_in":1e400}`,
+	`{"external_customer_id":"usr_1","expires_in":-0.0}`, `{"external_customer_id":"usr_1","expires_in":"12"}`,
+	`{"external_customer_id":"usr_1","expires_in":99999999999999999999999999999999999999999999999}`,
+	`{"external_customer_id":"usr_1","metadata":null}`, `{"customer_id":"{a1}","expires_in":[1]}`,
+	`{"email":"jane@gmail.com","organization_id":"{orgA}","customer_id":null}`, `{"email":"x","organization_id":5}`,
+	`{"code":"ABC123"}`, `{"code":null}`, `{"external_customer_id":"usr_1"}`, `{"customer_id":"{b1}"}`,
 }
 
 // fuzzEndpoint drives one endpoint with arbitrary bodies and fails on any
@@ -37,6 +44,64 @@ func fuzzEndpoint(f *testing.F, method, path, tok string) {
 func FuzzDecodeCustomerCreate(f *testing.F) { fuzzEndpoint(f, "POST", "/v1/customers/", "A") }
 func FuzzDecodeCustomerUpdate(f *testing.F) { fuzzEndpoint(f, "PATCH", "/v1/customers/{a1}", "A") }
 func FuzzDecodeSessionCreate(f *testing.F)  { fuzzEndpoint(f, "POST", "/v1/customer-sessions/", "A") }
+func FuzzDecodeCodeRequest(f *testing.F) {
+	fuzzEndpoint(f, "POST", "/v1/customer-portal/customer-session/request", "")
+}
+func FuzzDecodeCodeAuthenticate(f *testing.F) {
+	fuzzEndpoint(f, "POST", "/v1/customer-portal/customer-session/authenticate", "")
+}
+
+// FuzzDecodeRevoke also checks that organization B's customer is never
+// touched by organization A's bulk revocation.
+func FuzzDecodeRevoke(f *testing.F) {
+	e := newEnv(f)
+	e.tok["bsess"] = e.mustSession("B", `{"customer_id":"{b1}"}`)["token"].(string)
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		if body == "" {
+			return
+		}
+		te := e.with(t)
+		w := te.do("POST", "/v1/customer-sessions/revoke", "A", body)
+		if w.Code >= 500 || w.Code == 200 && !strings.HasPrefix(w.Body.String(), `{"revoked":`) {
+			t.Fatalf("revoke %q: %d %s", body, w.Code, w.Body)
+		}
+		if w := te.do("GET", "/v1/customer-portal/customers/me", "bsess", ""); w.Code != 200 {
+			t.Fatalf("revoke %q by A ended B's session: %d", body, w.Code)
+		}
+	})
+}
+
+// FuzzSecretScanning signs every fuzzed body with the configured key, so
+// the report parser and the revoker are reached: never a 5xx, and a 200
+// answers one result per report.
+func FuzzSecretScanning(f *testing.F) {
+	e := newEnv(f)
+	for _, s := range []string{`[]`, `[{"token":"` + e.tok["cst"] + `","type":"gatehouse_customer_session_token","source":"s"}]`,
+		`[{"token":"` + tamper(e.tok["A"]) + `","type":"GATEHOUSE_ORGANIZATION_ACCESS_TOKEN","url":null,"source":"s"}]`,
+		`[{"token":5,"type":[],"source":{}}]`, `[null]`, `{}`, `[{"token":"x","type":"x"}]`, "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		if body == "" {
+			return
+		}
+		te := e.with(t)
+		w := te.do("POST", secretScanPattern, "", body, hdrKeyID, "k1", hdrSignature, sign(t, e.scanPriv, body))
+		if w.Code >= 500 || w.Code == 401 || w.Code == 403 {
+			t.Fatalf("signed report %q: %d %s", body, w.Code, w.Body)
+		}
+		if w.Code == 200 {
+			var in, out []json.RawMessage
+			if json.Unmarshal([]byte(body), &in) != nil || json.Unmarshal(w.Body.Bytes(), &out) != nil || len(in) != len(out) {
+				t.Fatalf("report %q: answer %s does not have one result per report", body, w.Body)
+			}
+		}
+	})
+}
+
 func FuzzDecodePortalUpdate(f *testing.F) {
 	fuzzEndpoint(f, "PATCH", "/v1/customer-portal/customers/me", "cst")
 }

@@ -71,6 +71,7 @@ func TestUsage(t *testing.T) {
 		{"unknown flag", env, []string{"serve", "--nope"}, 2, "", "flag provided but not defined"},
 		{"bad ttl", env, []string{"serve", "--session-ttl", "-1s"}, 2, "", "--session-ttl must be positive"},
 		{"bad env duration", map[string]string{"GATEHOUSE_SESSION_TTL": "soon"}, []string{"serve"}, 2, "", "GATEHOUSE_SESSION_TTL"},
+		{"smtp without sender", env, []string{"serve", "--smtp-url", "smtp://127.0.0.1:1025"}, 2, "", "--smtp-url needs --mail-from"},
 		{"bad addr", env, []string{"serve", "--addr", "8080"}, 2, "", "not host:port"},
 		{"bad log format", env, []string{"migrate", "--log-format", "xml"}, 2, "", "unknown log format"},
 	}

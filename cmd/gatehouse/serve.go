@@ -11,10 +11,8 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/internal/httpapi"
 	"github.com/gatehouse/gatehouse/internal/sessioncache"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
-	"github.com/gatehouse/gatehouse/internal/web"
 )
 
 // HTTP server limits. Request bodies may reach 10 MiB (the contract's
@@ -39,6 +37,8 @@ type serveCmd struct {
 	dbStmtTimeout   time.Duration
 	migrate         bool
 	shutdownTimeout time.Duration
+	smtpURL         string
+	mailFrom        string
 }
 
 const serveSynopsis = "gatehouse serve [--addr 127.0.0.1:8080] [--db sqlite:gatehouse.db] [flags]"
@@ -55,6 +55,8 @@ func runServe(ctx context.Context, e env, args []string) error {
 	fs.DurationVar(&c.dbStmtTimeout, "db-statement-timeout", v.duration("GATEHOUSE_DB_STATEMENT_TIMEOUT", 0), "PostgreSQL statement_timeout; 0 means 5s (GATEHOUSE_DB_STATEMENT_TIMEOUT)")
 	fs.BoolVar(&c.migrate, "migrate", v.bool("GATEHOUSE_MIGRATE", false), "PostgreSQL: apply pending migrations at start instead of refusing to start (GATEHOUSE_MIGRATE)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", v.duration("GATEHOUSE_SHUTDOWN_TIMEOUT", 15*time.Second), "how long SIGINT/SIGTERM waits for requests in flight (GATEHOUSE_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&c.smtpURL, "smtp-url", v.str("GATEHOUSE_SMTP_URL", ""), "SMTP server for portal login codes: smtp://[user:pass@]host:587 or smtps://...:465 (GATEHOUSE_SMTP_URL)")
+	fs.StringVar(&c.mailFrom, "mail-from", v.str("GATEHOUSE_MAIL_FROM", ""), `sender of login-code e-mails, e.g. "Acme <billing@acme.example>" (GATEHOUSE_MAIL_FROM)`)
 	if err := parseFlags(fs, args, serveSynopsis); err != nil {
 		return err
 	}
@@ -81,6 +83,8 @@ func (c *serveCmd) validate() error {
 		return usagef("--db-max-conns 20", "--db-max-conns must not be negative")
 	case c.dbStmtTimeout < 0:
 		return usagef("--db-statement-timeout 5s", "--db-statement-timeout must not be negative")
+	case c.smtpURL != "" && c.mailFrom == "":
+		return usagef(`gatehouse serve --smtp-url smtp://mail.example:587 --mail-from "Acme <billing@acme.example>"`, "--smtp-url needs --mail-from")
 	case c.publicURL != "" && !strings.HasPrefix(c.publicURL, "http://") && !strings.HasPrefix(c.publicURL, "https://"):
 		return usagef("--public-url https://billing.example.com", "--public-url must start with http:// or https://, got %q", c.publicURL)
 	}
@@ -119,21 +123,13 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 	if publicURL == "" {
 		publicURL = "http://" + addr
 	}
-	api := httpapi.New(httpapi.Config{
-		Store:      store,
-		Hasher:     hasher,
-		PublicURL:  publicURL,
-		SessionTTL: c.sessionTTL,
-		Now:        time.Now,
-		Logger:     log,
-	})
-	portal, err := web.New(web.Config{API: api, Logger: log, Now: time.Now})
+	app, err := c.wire(store, hasher, publicURL, log)
 	if err != nil {
 		ln.Close()
-		return fmt.Errorf("customer portal: %w", err)
+		return err
 	}
 	srv := &http.Server{
-		Handler:           newHandler(api, portal),
+		Handler:           app.handler,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -157,6 +153,7 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 
 	select {
 	case err := <-served:
+		_ = app.close(context.WithoutCancel(ctx))
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -165,10 +162,14 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
+		_ = app.close(sctx)
 		return fmt.Errorf("shutdown: requests still running after %s: %w", c.shutdownTimeout, err)
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
+	}
+	if err := app.close(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")
 	return nil

@@ -1,12 +1,16 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/login"
 )
 
 // BenchmarkPortalMe is the hot path: the token check (checksum, HMAC, one
@@ -61,3 +65,53 @@ func BenchmarkEncodeCustomer(b *testing.B) {
 		writeJSON(w, http.StatusOK, customerJSON(c))
 	}
 }
+
+// BenchmarkCodeRequest measures POST …/customer-session/request for an
+// unknown email, an unknown organization and a real customer: the answers
+// must take the same time (no enumeration by timing). Compare the
+// distributions with -count, e.g.
+//
+//	go test -run '^$' -bench CodeRequest -benchtime 2000x -count 8 ./internal/httpapi/
+//
+// The rate limit runs for real (one counter upsert per key, in the
+// database) with limits too high to trip; the customer lookup, the code
+// and the mail happen in the background, and each sub-benchmark drains its
+// own login service after the timed loop.
+func BenchmarkCodeRequest(b *testing.B) {
+	e := newEnv(b)
+	high := []gatehouse.RateLimit{{Max: 1 << 30, Window: time.Minute}}
+	bodies := map[string]string{
+		"unknown-email": `{"email":"nobody@gmail.com","organization_id":"` + e.orgA.ID + `"}`,
+		"unknown-org":   `{"email":"jane@gmail.com","organization_id":"` + gatehouse.NewID() + `"}`,
+		"customer":      `{"email":"jane@gmail.com","organization_id":"` + e.orgA.ID + `"}`,
+	}
+	for _, name := range []string{"unknown-email", "unknown-org", "customer"} {
+		b.Run(name, func(b *testing.B) {
+			svc := login.New(login.Config{Store: e.store, Hasher: e.hasher, Mail: discardMail{}, Now: e.clock.Now,
+				PublicURL: "http://gh.test", RequestLimits: high, AuthenticateLimits: high})
+			srv := New(Config{Store: e.store, Hasher: e.hasher, Now: e.clock.Now, Login: svc})
+			body := bodies[name]
+			w := &recordWriter{header: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				r := httptest.NewRequest("POST", "/v1/customer-portal/customer-session/request", strings.NewReader(body))
+				r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+				clear(w.header)
+				w.status = 0
+				srv.ServeHTTP(w, r)
+				if w.status != http.StatusAccepted {
+					b.Fatalf("status %d", w.status)
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			svc.Close(ctx)
+			srv.Close(ctx)
+		})
+	}
+}
+
+// discardMail drops messages silently (benchmarks only).
+type discardMail struct{}
+
+func (discardMail) Enqueue(gatehouse.Message) {}

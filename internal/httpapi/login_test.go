@@ -249,3 +249,16 @@ func TestClientIP(t *testing.T) {
 		t.Errorf("cleanUserAgent kept %d bytes or a NUL", len(got))
 	}
 }
+
+// TestRequestAfterClose: once the server is closed, a code request is a
+// 503, not a send on the login service's closed queue.
+func TestRequestAfterClose(t *testing.T) {
+	e := newEnv(t)
+	if err := e.srv.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	w := e.do("POST", "/v1/customer-portal/customer-session/request", "", `{"email":"jane@gmail.com","organization_id":"{orgA}"}`)
+	if w.Code != 503 {
+		t.Errorf("request after Close: %d %s, want 503", w.Code, w.Body)
+	}
+}

@@ -60,6 +60,9 @@ func (s *Server) requestCode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if s.closed.Load() { // the login service no longer takes requests
+		return &gatehouse.Error{Code: gatehouse.EUnavailable, Message: "The server is shutting down."}
+	}
 	if err := s.login.RequestCode(r.Context(), in.email, in.orgID, s.clientIP(r).String()); err != nil {
 		return s.rateLimited("login_request", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -89,6 +90,7 @@ type Server struct {
 	usage     *usage.Recorder
 	openapi   http.Handler
 	closeOnce sync.Once
+	closed    atomic.Bool // set by Close: code requests answer 503
 }
 
 // defaultMaxSessionTTL is the default bound of expires_in.
@@ -143,6 +145,7 @@ func New(cfg Config) *Server {
 // has stopped serving; it may be called more than once.
 func (s *Server) Close(ctx context.Context) error {
 	var errs []error
+	s.closed.Store(true)
 	s.closeOnce.Do(func() {
 		if err := s.usage.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("close usage recorder: %w", err))

@@ -9,8 +9,6 @@ package login
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -167,7 +165,7 @@ func (s *Service) PortalURL(slug, tok string, email *string) string {
 // ERateLimited error; it never tells whether the customer exists.
 func (s *Service) RequestCode(ctx context.Context, email, orgID, clientIP string) error {
 	if !s.cfg.DisableRateLimits {
-		for _, key := range []string{"request:ip:" + clientIP, "request:email:" + digest(strings.ToLower(email))} {
+		for _, key := range []string{"request:ip:" + clientIP, "request:email:" + s.cfg.Hasher.Hash("email:"+strings.ToLower(email))} {
 			if err := s.limit(ctx, key, s.cfg.RequestLimits); err != nil {
 				return err
 			}
@@ -271,9 +269,4 @@ func (s *Service) Authenticate(ctx context.Context, code, clientIP string) (*Min
 		}
 	}
 	return s.Mint(ctx, c, MintOptions{})
-}
-
-func digest(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:16])
 }

@@ -3,6 +3,7 @@ package validate
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -75,7 +76,19 @@ func metadataKey(loc []any, k string) []gatehouse.FieldError {
 func metadataValue(loc []any, raw json.RawMessage) (any, []gatehouse.FieldError) {
 	v := decodeAny(raw)
 	switch x := v.(type) {
-	case bool, json.Number:
+	case bool:
+		return x, nil
+	case json.Number:
+		if !representable(x) {
+			// Numbers beyond int64 / float64 would be stored and echoed back
+			// but cannot be read by most clients (JavaScript gives Infinity).
+			return nil, []gatehouse.FieldError{
+				{Type: "string_type", Loc: at(loc, "constrained-str"), Msg: "Input should be a valid string", Input: x},
+				{Type: "int_parsing_size", Loc: at(loc, "int"), Msg: "Unable to parse input string as an integer, exceeded maximum size", Input: x},
+				{Type: "finite_number", Loc: at(loc, "float"), Msg: "Input should be a finite number", Input: x},
+				{Type: "bool_type", Loc: at(loc, "bool"), Msg: "Input should be a valid boolean", Input: x},
+			}
+		}
 		return x, nil
 	case string:
 		n := utf8.RuneCountInString(x)
@@ -200,4 +213,15 @@ func decodeObject(raw json.RawMessage) (keys []string, vals []json.RawMessage, w
 		vals = append(vals, v)
 	}
 	return keys, vals, whole, true
+}
+
+// representable reports whether n fits an int64 (integer literals) or a
+// finite float64 (anything else).
+func representable(n json.Number) bool {
+	if !strings.ContainsAny(string(n), ".eE") {
+		_, err := strconv.ParseInt(string(n), 10, 64)
+		return err == nil
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	return err == nil && !math.IsInf(f, 0)
 }

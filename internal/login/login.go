@@ -204,13 +204,14 @@ func (s *Service) work() {
 // issue stores a code for the customer with that email, if any, and mails it.
 func (s *Service) issue(ctx context.Context, r request) error {
 	org, err := s.cfg.Store.Organization(ctx, r.orgID)
-	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil
-	} else if err != nil {
+	if err != nil && !errors.Is(err, gatehouse.ErrNotFound) {
 		return fmt.Errorf("find organization: %w", err)
 	}
-	c, err := s.cfg.Store.CustomerByEmail(ctx, org.ID, r.email)
-	if errors.Is(err, gatehouse.ErrNotFound) {
+	// The customer lookup runs for an unknown organization too, so that the
+	// background work (which shares the CPU and the database with requests)
+	// is the same for every address that has no customer.
+	c, err := s.cfg.Store.CustomerByEmail(ctx, r.orgID, r.email)
+	if errors.Is(err, gatehouse.ErrNotFound) || org == nil {
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("find customer: %w", err)

@@ -172,4 +172,3 @@ func TestNoStaleFillUnderRace(t *testing.T) {
 		t.Errorf("state after racing readers stopped = %q, want revoked", s.State(now))
 	}
 }
-

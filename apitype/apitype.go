@@ -167,6 +167,9 @@ type PortalCustomer struct {
 type CustomerCustomerSession struct {
 	ExpiresAt Time    `json:"expires_at"`
 	ReturnURL *string `json:"return_url"`
+	// OrganizationID is a Gatehouse addition: the portal page checks it
+	// against the organization in its URL.
+	OrganizationID string `json:"organization_id"`
 }
 
 // PortalUser is the authenticated portal user.

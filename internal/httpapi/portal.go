@@ -100,7 +100,7 @@ func (s *Server) portalUpdateMe(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) portalIntrospect(w http.ResponseWriter, r *http.Request) error {
 	_, sess := customerOf(r)
 	writeJSON(w, http.StatusOK, apitype.CustomerCustomerSession{
-		ExpiresAt: apitype.NewTime(sess.ExpiresAt), ReturnURL: sess.ReturnURL})
+		ExpiresAt: apitype.NewTime(sess.ExpiresAt), ReturnURL: sess.ReturnURL, OrganizationID: sess.OrganizationID})
 	return nil
 }
 

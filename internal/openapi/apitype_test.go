@@ -83,7 +83,7 @@ func TestResponseSchemasMirrorAPITypes(t *testing.T) {
 			BillingAddress: &apitype.Address{Country: "FR"}, TaxID: &[2]string{"FR61954506077", "eu_vat"},
 			OAuthAccounts: map[string]apitype.OAuthAccount{"github:1": {AccountID: "1"}}, Type: ptr("individual")}},
 		{"CustomerPortalCustomer", apitype.PortalCustomer{CreatedAt: now, ID: testUUID, OAuthAccounts: map[string]apitype.OAuthAccount{}}},
-		{"CustomerCustomerSession", apitype.CustomerCustomerSession{ExpiresAt: now}},
+		{"CustomerCustomerSession", apitype.CustomerCustomerSession{ExpiresAt: now, OrganizationID: testUUID}},
 		{"PortalAuthenticatedUser", apitype.PortalUser{Type: "customer", Email: ptr("a@b.co"), CustomerID: testUUID}},
 		{"CustomerOrganizationData", apitype.CustomerOrganizationData{Organization: org, Products: []any{}}},
 		{"CustomerSessionCodeAuthenticateResponse", apitype.AuthenticateResponse{Token: cst}},

@@ -21,7 +21,7 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Query().Has(tokenParam) {
-		h.adoptToken(w, r)
+		h.adoptToken(w, r, org)
 		return
 	}
 	tok := sessionToken(r)
@@ -44,7 +44,7 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 // to the same page without it, so the token never stays in the address bar,
 // the history or a Referer. A dead token leads to the sign-in page, which
 // says why.
-func (h *Handler) adoptToken(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) adoptToken(w http.ResponseWriter, r *http.Request, org *apitype.CustomerOrganization) {
 	q := r.URL.Query()
 	tok := q.Get(tokenParam)
 	var sess apitype.CustomerCustomerSession
@@ -60,6 +60,12 @@ func (h *Handler) adoptToken(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 		h.apiError(w, r, nil, "introspect link token", res)
+		return
+	}
+	if sess.OrganizationID != org.ID {
+		// Another organization's session must not show its customer under
+		// this organization's name.
+		h.toSignIn(w, r, "reason=unknown")
 		return
 	}
 	h.setSession(w, r, r.PathValue("slug"), tok, sess.ExpiresAt.Time)
@@ -98,6 +104,11 @@ func (h *Handler) customer(w http.ResponseWriter, r *http.Request, org *apitype.
 	var sess apitype.CustomerCustomerSession
 	res, err = h.call(r.Context(), r, http.MethodGet, portalPath("customer-session", "introspect"), tok, nil, &sess)
 	if !h.sessionOK(w, r, org, "introspect session", tok, res, err) {
+		return nil, nil, false
+	}
+	if sess.OrganizationID != org.ID {
+		clearSession(w, r, r.PathValue("slug"))
+		h.toSignIn(w, r, "reason=unknown")
 		return nil, nil, false
 	}
 	return &me, &sess, true

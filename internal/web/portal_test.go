@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/client"
 )
 
@@ -258,5 +259,32 @@ func TestSignOutRevokesSession(t *testing.T) {
 	p = b.get("/acme/portal/authenticate?signed_out=1")
 	if !strings.Contains(p.Body, English.SignedOut) {
 		t.Error("sign-in page does not confirm the sign-out")
+	}
+}
+
+// A session of one organization opened under another organization's portal
+// must not show its customer under that organization's name.
+func TestLinkOfAnotherOrganization(t *testing.T) {
+	f := mustFixture(t)
+	other := &gatehouse.Organization{Name: "Globex", Slug: "globex", CreatedAt: f.clock.Now()}
+	if err := f.store.CreateOrganization(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
+	s := f.mustSession(t, "jane@example.com", nil)
+	b := f.browser(t)
+	foreign := strings.Replace(portalPathOf(t, s.CustomerPortalURL), "/acme/portal", "/globex/portal", 1)
+	p := b.get(foreign)
+	if p.StatusCode != http.StatusSeeOther || !strings.Contains(p.Header.Get("Location"), "/globex/portal/authenticate") {
+		t.Fatalf("acme session under /globex: status %d, Location %q; want 303 to the sign-in page", p.StatusCode, p.Header.Get("Location"))
+	}
+	if c := b.cookie("/globex/portal", sessionCookie); c != nil && c.Value != "" {
+		t.Errorf("acme session stored in globex's cookie")
+	}
+	// A cookie planted by hand is refused the same way.
+	u, _ := url.Parse(f.srv.URL + "/globex/portal")
+	b.hc.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: s.Token, Path: "/globex/portal"}})
+	p = b.get("/globex/portal")
+	if p.StatusCode != http.StatusSeeOther || strings.Contains(p.Body, "jane@example.com") {
+		t.Errorf("planted acme cookie under /globex: status %d; want a redirect to sign-in, no customer data", p.StatusCode)
 	}
 }

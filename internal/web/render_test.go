@@ -28,7 +28,7 @@ func stubAPI() http.Handler {
 		case "/v1/customer-portal/customers/me":
 			io.WriteString(w, stubMe)
 		case "/v1/customer-portal/customer-session/introspect":
-			io.WriteString(w, `{"expires_at":"2026-01-01T14:32:00Z","return_url":"https://shop.example.com/account"}`)
+			io.WriteString(w, `{"expires_at":"2026-01-01T14:32:00Z","return_url":"https://shop.example.com/account","organization_id":"1dbfc517-0bbf-4301-9ba8-555ca42b9737"}`)
 		default:
 			w.WriteHeader(http.StatusNotFound)
 			io.WriteString(w, `{"error":"ResourceNotFound","detail":"Not found"}`)

@@ -1,0 +1,21 @@
+// Package cluster holds Gatehouse's multi-instance tests: several real
+// "gatehouse serve" processes on one PostgreSQL database, driven through the
+// public client. They prove what issue 3 promises of a deployment behind a
+// load balancer: state shared at once between instances, uniqueness under
+// concurrent creates on different instances, an advisory-locked migrate, a
+// refusal to serve a schema that is behind, no 500 and no lost acknowledged
+// write while the database goes away and comes back, and byte-identical
+// answers on SQLite and PostgreSQL.
+//
+// The package has only tests. TestMain builds the binary once (with -race
+// when the tests run under the race detector); GATEHOUSE_BIN points them at
+// a prebuilt one instead. Every test gets its own PostgreSQL schema from
+// storetest.PostgresDSN, so they skip without PostgreSQL on a laptop and fail
+// without it in CI.
+//
+// Environment:
+//
+//	GATEHOUSE_TEST_PG_RESTART=1  also stop and start the whole PostgreSQL
+//	                             cluster in TestDatabaseOutage (affects every
+//	                             other test using it at the time)
+package cluster

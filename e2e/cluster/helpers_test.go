@@ -115,3 +115,6 @@ func describe(err error) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// listAll lists the first hundred customers.
+var listAll = client.ListCustomersParams{Limit: 100}

@@ -76,6 +76,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		raw = Raw{Meta: meta, Runs: runs}
+		if _, ok := meta["sqlite"]; !ok {
+			meta["sqlite"] = sqliteVersion()
+		}
 	default:
 		return errors.New("give -runs FILE or -raw FILE")
 	}
@@ -101,7 +104,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("sessions chart: %w", err)
 	}
 	var md bytes.Buffer
-	writeMarkdown(&md, raw.Meta, sums)
+	writeMarkdown(&md, raw.Meta, raw.Runs, sums)
 	if err := os.WriteFile(filepath.Join(*out, "RESULTS.md"), md.Bytes(), 0o644); err != nil {
 		return err
 	}

@@ -28,7 +28,10 @@ type Run struct {
 	// process's VmHWM (peak RSS since start) right after it.
 	RSSMaxKB int64 `json:"rss_max_kb"`
 	HWMKB    int64 `json:"hwm_kb"`
-	Wrk      Wrk   `json:"wrk"`
+	// Load1 is the machine's 1-minute load average after the run: above
+	// about 2, other processes competed for the two cores.
+	Load1 float64 `json:"load1"`
+	Wrk   Wrk     `json:"wrk"`
 }
 
 // Wrk is the summary the Lua scripts' done() prints.

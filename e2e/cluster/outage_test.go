@@ -19,38 +19,76 @@ import (
 // Outage timing: traffic runs before, during and after the database is
 // taken away; trafficWorkers is small enough for a 2-core machine.
 const (
-	beforeOutage   = time.Second
-	outageLength   = 3 * time.Second
-	afterRecovery  = 1500 * time.Millisecond
-	maxRecovery    = 15 * time.Second
-	trafficWorkers = 8
+	beforeOutage    = time.Second
+	outageLength    = 3 * time.Second
+	partitionLength = 7 * time.Second // longer than answerBound, so a hang shows
+	afterRecovery   = 1500 * time.Millisecond
+	maxRecovery     = 15 * time.Second
+	trafficWorkers  = 8
+	// outageStmtTimeout is the instances' --db-statement-timeout.
+	outageStmtTimeout = "1s"
+	// answerBound is how long any request may take, outage or not: the
+	// statement timeout and the connect timeout of the test DSN (3s) with
+	// room for a loaded 2-core machine. Waiting longer is a hang.
+	answerBound = 5 * time.Second
+)
+
+// How the database goes away.
+type outageKind int
+
+const (
+	outageTerminate outageKind = iota // pg_terminate_backend, repeatedly
+	outageRefuse                      // proxy drops and refuses connections
+	outagePartition                   // proxy forwards nothing: packets vanish
+	outageRestart                     // pg_ctlcluster stop, then start
 )
 
 // TestDatabaseOutage takes PostgreSQL away under traffic to two instances
-// and brings it back: no 500, no hang, 503 with the JSON envelope while it
-// is gone, every acknowledged write present afterwards, and service back
-// without restarting Gatehouse. The default variant terminates the
-// instances' connections (other tests share the server); the restart
-// variant stops the whole cluster and needs GATEHOUSE_TEST_PG_RESTART=1.
+// and brings it back: no 500, no request slower than answerBound, 503 with
+// the JSON envelope while it is gone, /readyz 503 while it is unreachable,
+// every acknowledged write present afterwards, and service back without
+// restarting Gatehouse. The proxy variants cut only this test's instances
+// off; the restart variant stops the shared cluster and needs
+// GATEHOUSE_TEST_PG_RESTART=1.
 func TestDatabaseOutage(t *testing.T) {
-	t.Run("terminate connections", func(t *testing.T) {
-		testOutage(t, false)
-	})
-	t.Run("restart cluster", func(t *testing.T) {
-		if os.Getenv("GATEHOUSE_TEST_PG_RESTART") != "1" {
-			t.Skip("set GATEHOUSE_TEST_PG_RESTART=1 to stop and start the PostgreSQL cluster mid-traffic (it disturbs every other test using PostgreSQL)")
-		}
-		testOutage(t, true)
-	})
+	cases := []struct {
+		name      string
+		kind      outageKind
+		env, skip string // run only when env is "1"; else skip saying why
+	}{
+		{"terminate connections", outageTerminate, "", ""},
+		{"connections refused", outageRefuse, "", ""},
+		{"network partition", outagePartition, "GATEHOUSE_TEST_BUG_PARTITION_HANG",
+			"BUG (reported to the lead): during a network partition a query on an already open pool connection " +
+				"has no client-side deadline, so /readyz and API requests hang until the partition heals " +
+				"instead of answering 503; set GATEHOUSE_TEST_BUG_PARTITION_HANG=1 to run"},
+		{"restart cluster", outageRestart, "GATEHOUSE_TEST_PG_RESTART",
+			"set GATEHOUSE_TEST_PG_RESTART=1 to stop and start the PostgreSQL cluster mid-traffic (it disturbs every other test using PostgreSQL)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.env != "" && os.Getenv(c.env) != "1" {
+				t.Skip(c.skip)
+			}
+			testOutage(t, c.kind)
+		})
+	}
 }
 
-func testOutage(t *testing.T, restart bool) {
+func testOutage(t *testing.T, kind outageKind) {
 	d := newPostgres(t)
 	d.mustCLI(t, "migrate")
 	o := d.mustOrg(t, "outage")
-	ins := []*instance{d.mustServe(t, "A"), d.mustServe(t, "B")}
-	clients := []*client.Client{ins[0].client(o.Token), ins[1].client(o.Token)}
 	admin := d.adminDB(t)
+	var proxy *pgProxy
+	if kind == outageRefuse || kind == outagePartition {
+		proxy, d.dsn = newProxy(t, d.dsn) // the instances connect through it
+	}
+	ins := []*instance{
+		d.mustServe(t, "A", "--db-statement-timeout", outageStmtTimeout),
+		d.mustServe(t, "B", "--db-statement-timeout", outageStmtTimeout),
+	}
+	clients := []*client.Client{ins[0].client(o.Token), ins[1].client(o.Token)}
 
 	tr := newTraffic(d, clients)
 	ctx, stopTraffic := context.WithCancel(context.Background())
@@ -61,26 +99,35 @@ func testOutage(t *testing.T, restart bool) {
 
 	time.Sleep(beforeOutage)
 	tr.setPhase(phaseDuring)
-	var down, up time.Time // the window the database was surely unreachable
-	if restart {
-		down, up = stopCluster(t, outageLength)
-	} else {
+	var down, up time.Time // when the database was surely unreachable
+	switch kind {
+	case outageTerminate:
 		killed := terminateBackends(t, admin, d.appName, outageLength)
 		t.Logf("terminated %d backend connections of the instances over %s", killed, outageLength)
+	case outageRefuse, outagePartition:
+		mode, length := proxyRefuse, outageLength
+		if kind == outagePartition {
+			mode, length = proxyBlackhole, partitionLength
+		}
+		proxy.setMode(mode)
+		down = time.Now()
+		time.Sleep(length)
+		up = time.Now()
+		proxy.setMode(proxyPass)
+	case outageRestart:
+		down, up = stopCluster(t, outageLength)
 	}
 	outageEnd := time.Now()
 	tr.setPhase(phaseAfter)
 
 	// Wait for both instances to answer again, then keep going a little.
-	deadline := time.Now().Add(maxRecovery)
-	for time.Now().Before(deadline) {
+	for deadline := time.Now().Add(maxRecovery); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		tr.mu.Lock()
 		recovered := !tr.firstOK[0].IsZero() && !tr.firstOK[1].IsZero()
 		tr.mu.Unlock()
 		if recovered {
 			break
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	time.Sleep(afterRecovery)
 	stopTraffic()
@@ -92,13 +139,13 @@ func testOutage(t *testing.T, restart bool) {
 		if tr.firstOK[i].IsZero() {
 			t.Errorf("instance %d: no successful request within %s of the database's return", i, maxRecovery)
 		} else {
-			t.Logf("instance %d: first successful request %s after the outage ended", i, tr.firstOK[i].Sub(outageEnd).Round(time.Millisecond))
+			t.Logf("instance %d: first successful request %s after the database came back", i, tr.firstOK[i].Sub(outageEnd).Round(time.Millisecond))
 		}
 		if exited, err := ins[i].wait(0); exited {
 			t.Fatalf("instance %d exited during the outage (%v):\n%s", i, err, ins[i].log)
 		}
 	}
-	checkReadiness(t, readiness, restart, down, up)
+	checkReadiness(t, readiness, down, up)
 
 	vctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -179,82 +226,4 @@ func postgresUp() bool {
 	}
 	c.Close()
 	return true
-}
-
-// readyProbe is one GET /readyz answer.
-type readyProbe struct {
-	instance int
-	at       time.Time // when the request was sent
-	status   int       // 0: no answer
-	err      error
-}
-
-// watchReadiness polls every instance's /readyz until ctx ends; the
-// returned function waits for the pollers and returns every probe.
-func watchReadiness(ctx context.Context, ins []*instance) func() []readyProbe {
-	var (
-		mu     sync.Mutex
-		probes []readyProbe
-		wg     sync.WaitGroup
-	)
-	for i, in := range ins {
-		c := in.client("")
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				p := readyProbe{instance: i, at: time.Now()}
-				p.err = c.Ready(ctx)
-				if ctx.Err() != nil {
-					return
-				}
-				p.status = 200
-				if p.err != nil {
-					p.status = client.StatusCode(p.err)
-				}
-				mu.Lock()
-				probes = append(probes, p)
-				mu.Unlock()
-				time.Sleep(50 * time.Millisecond)
-			}
-		})
-	}
-	return func() []readyProbe {
-		wg.Wait()
-		return probes
-	}
-}
-
-// checkReadiness requires every /readyz answer to be 200 or a 503 with the
-// JSON envelope; with a real stop (restart), every probe sent while the
-// database was surely down must be 503, at least one per instance, and the
-// last probe of each instance must be 200 again.
-func checkReadiness(t *testing.T, probes []readyProbe, restart bool, down, up time.Time) {
-	t.Helper()
-	var n200, n503 [2]int
-	var last [2]readyProbe
-	for _, p := range probes {
-		last[p.instance] = p
-		switch p.status {
-		case 200:
-			n200[p.instance]++
-			if restart && p.at.After(down) && p.at.Before(up) {
-				t.Errorf("instance %d /readyz sent %s after the database stopped: 200, want 503", p.instance, p.at.Sub(down).Round(time.Millisecond))
-			}
-		case 503:
-			n503[p.instance]++
-			if problem := unavailableBodyProblem(p.err); problem != "" {
-				t.Errorf("instance %d /readyz: %s", p.instance, problem)
-			}
-		default:
-			t.Errorf("instance %d /readyz: got %s, want 200 or 503", p.instance, describe(p.err))
-		}
-	}
-	for i := range 2 {
-		t.Logf("instance %d /readyz during the run: %d x 200, %d x 503", i, n200[i], n503[i])
-		if restart && n503[i] == 0 {
-			t.Errorf("instance %d /readyz never answered 503 while the database was stopped", i)
-		}
-		if last[i].status != 200 {
-			t.Errorf("instance %d /readyz at the end of the run: got %s, want 200 without restarting Gatehouse", i, describe(last[i].err))
-		}
-	}
 }

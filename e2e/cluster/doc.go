@@ -13,9 +13,20 @@
 // storetest.PostgresDSN, so they skip without PostgreSQL on a laptop and fail
 // without it in CI.
 //
+// TestDatabaseOutage takes the database away in several ways: it
+// terminates the instances' backends (pg_terminate_backend, selected by an
+// application_name unique to the test), or puts a TCP proxy of its own
+// between the instances and PostgreSQL that refuses connections or, for a
+// network partition, forwards nothing. Only the instances of that test are
+// affected.
+//
 // Environment:
 //
-//	GATEHOUSE_TEST_PG_RESTART=1  also stop and start the whole PostgreSQL
-//	                             cluster in TestDatabaseOutage (affects every
-//	                             other test using it at the time)
+//	GATEHOUSE_BIN=path                    use this binary instead of building one
+//	GATEHOUSE_TEST_PG_RESTART=1           also stop and start the whole PostgreSQL
+//	                                      cluster in TestDatabaseOutage (affects
+//	                                      every other test using it at the time)
+//	GATEHOUSE_TEST_BUG_PARTITION_HANG=1   run the network-partition variant, which
+//	                                      fails until requests on an open pool
+//	                                      connection get a client-side deadline
 package cluster

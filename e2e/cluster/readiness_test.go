@@ -55,8 +55,8 @@ func watchReadiness(ctx context.Context, ins []*instance) func() []readyProbe {
 
 // checkReadiness requires every /readyz answer to be 200 or a 503 with the
 // JSON envelope, within answerBound. When the database was surely
-// unreachable from down to up (down set), every probe answered in that
-// window must be 503, each instance must have answered 503 at least once,
+// unreachable from down to up (down set), every probe sent and answered in
+// that window must be 503, each instance must have answered 503 at least once,
 // and the last probe of each instance must be 200 again.
 func checkReadiness(t *testing.T, probes []readyProbe, down, up time.Time) {
 	t.Helper()
@@ -68,7 +68,7 @@ func checkReadiness(t *testing.T, probes []readyProbe, down, up time.Time) {
 		last[i] = p
 		slowest[i] = max(slowest[i], p.took)
 		answered := p.at.Add(p.took)
-		inWindow := !down.IsZero() && answered.After(down) && answered.Before(up)
+		inWindow := !down.IsZero() && p.at.After(down) && answered.Before(up)
 		if p.took > answerBound {
 			t.Errorf("instance %d /readyz sent at %s took %s (bound %s): %s", i, p.at.Format("15:04:05.000"), p.took.Round(time.Millisecond), answerBound, describe(p.err))
 		}
@@ -76,7 +76,7 @@ func checkReadiness(t *testing.T, probes []readyProbe, down, up time.Time) {
 		case 200:
 			n200[i]++
 			if inWindow {
-				t.Errorf("instance %d /readyz answered 200 %s after the database became unreachable, want 503", i, answered.Sub(down).Round(time.Millisecond))
+				t.Errorf("instance %d /readyz sent %s after the database became unreachable answered 200, want 503", i, p.at.Sub(down).Round(time.Millisecond))
 			}
 		case 503:
 			n503[i]++

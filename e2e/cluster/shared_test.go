@@ -52,6 +52,17 @@ func TestTwoInstancesShareState(t *testing.T) {
 		if fe, ok := uniqueError(err); !ok || fe.Msg != msgEmailTaken {
 			t.Errorf("create same email on B: got %s, want 422 %q", describe(err), msgEmailTaken)
 		}
+		// An email changed on A is free on B at once, and the new one taken.
+		if _, err := ca.UpdateCustomer(ctx, cu.ID, apitype.CustomerUpdate{Email: ptr("moved@example.com")}); err != nil {
+			t.Fatalf("change email on A: %s", describe(err))
+		}
+		if _, err := cb.CreateCustomer(ctx, apitype.CustomerCreate{Email: "shared@example.com"}); err != nil {
+			t.Errorf("create with the freed email on B: got %s, want 201", describe(err))
+		}
+		_, err = cb.CreateCustomer(ctx, apitype.CustomerCreate{Email: "moved@example.com"})
+		if fe, ok := uniqueError(err); !ok || fe.Msg != msgEmailTaken {
+			t.Errorf("create with the new email on B: got %s, want 422 %q", describe(err), msgEmailTaken)
+		}
 	})
 
 	t.Run("session created on A authenticates on B", func(t *testing.T) {
@@ -159,6 +170,22 @@ func testRevocation(t *testing.T, ctx context.Context, d *deployment, ca, cb *cl
 	}
 	_, err = cb.As(s.Token).PortalMe(ctx)
 	wantInvalidToken(t, err, "revoked", "portal me on B right after logout on A")
+	// Revoking all of a customer's sessions through B ends those minted
+	// and used on A.
+	live := []*client.CustomerSession{d.mustSession(t, ca, cu.ID), d.mustSession(t, ca, cu.ID)}
+	for _, s := range live {
+		if _, err := ca.As(s.Token).PortalMe(ctx); err != nil {
+			t.Fatalf("portal me on A before bulk revoke: %s", describe(err))
+		}
+	}
+	var res apitype.RevokeResult
+	if err := cb.Do(ctx, http.MethodPost, "/v1/customer-sessions/revoke", nil, apitype.CustomerSessionRevoke{CustomerID: cu.ID}, &res); err != nil || res.Revoked != len(live) {
+		t.Errorf("bulk revoke on B: got %+v, %s; want %d revoked", res, describe(err), len(live))
+	}
+	for i, s := range live {
+		_, err := ca.As(s.Token).PortalMe(ctx)
+		wantInvalidToken(t, err, "revoked", fmt.Sprintf("session %d on A right after bulk revoke on B", i))
+	}
 	// The customer itself stays, with a working fresh session on B.
 	s2 := d.mustSession(t, cb, cu.ID)
 	if me, err := ca.As(s2.Token).PortalMe(ctx); err != nil || me.ID != cu.ID {

@@ -202,9 +202,16 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// readyTimeout bounds the database ping of a readiness check.
+const readyTimeout = 2 * time.Second
+
 // readyz is GET /readyz: 200 when the database answers, else 503.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
-	if err := s.store.Ping(r.Context()); err != nil {
+	// A database that stopped answering (a network partition leaves open
+	// connections silent) must turn into a 503, not a hung probe.
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
 		s.log.WarnContext(r.Context(), "readiness check failed", "error", err.Error())
 		writeJSON(w, http.StatusServiceUnavailable, errUnavailableBody)
 		return nil

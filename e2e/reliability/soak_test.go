@@ -61,7 +61,10 @@ func TestSoak(t *testing.T) {
 		rate := maxRes.Throughput() / 2
 		t.Logf("%s: measured max %.0f ops/s; soaking at %.0f ops/s for %s", be.name, maxRes.Throughput(), rate, dur)
 
-		ref := min(dur/4, time.Minute)
+		// The reference point is minute 1 of a long soak; a short one
+		// compares its middle with its end, past the warm-up in which
+		// pools, caches and the database file find their size.
+		ref := min(dur/2, time.Minute)
 		var samples []procSample
 		var mu sync.Mutex
 		ctx, cancel := context.WithCancel(context.Background())
@@ -103,7 +106,9 @@ func TestSoak(t *testing.T) {
 		t.Logf("%s: at %s: RSS %.1f MiB, %d fds, %d goroutines; at end (%s): RSS %.1f MiB, %d fds, %d goroutines",
 			be.name, at.at.Round(time.Second), at.rssMiB(), at.fds, at.goroutines, dur, end.rssMiB(), end.fds, end.goroutines)
 		checkStable(t, "RSS", float64(at.rss), float64(end.rss), 0)
-		checkStable(t, "open fds", float64(at.fds), float64(end.fds), 3)
+		// Each of the 8 workers may hold a connection or not at the
+		// moment of a sample, so the fd count moves by a few either way.
+		checkStable(t, "open fds", float64(at.fds), float64(end.fds), 8)
 		if at.goroutines > 0 && end.goroutines > 0 {
 			checkStable(t, "goroutines", float64(at.goroutines), float64(end.goroutines), 3)
 		}

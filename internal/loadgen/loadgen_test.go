@@ -66,19 +66,30 @@ func TestRunBoundedByMaxRequests(t *testing.T) {
 	}
 }
 
+// TestRunPacedAndTimed checks the pacer and the clock with bounds that a
+// slow or loaded machine cannot break: the pacer never runs faster than its
+// rate (beyond a burst of two), and a timed run stops.
 func TestRunPacedAndTimed(t *testing.T) {
 	c := mustServer(t)
-	res, err := Run(context.Background(), c, NewLedger(), Config{Rate: 100, Duration: time.Second, Workers: 4})
+	res, err := Run(context.Background(), c, NewLedger(), Config{Rate: 200, MaxRequests: 40, Workers: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 100/s for one second, a burst of two allowed: a generous band, since
-	// this only checks the pacer is not off by an order of magnitude.
-	if n := res.Total(); n < 50 || n > 150 {
-		t.Errorf("Total at 100/s for 1s: got %d, want about 100", n)
+	if n := res.Total(); n != 40 {
+		t.Errorf("Total with MaxRequests 40: got %d", n)
 	}
-	if res.Elapsed > 3*time.Second {
-		t.Errorf("Elapsed: got %s, want about 1s (Duration)", res.Elapsed)
+	if min := 38 * time.Second / 200; res.Elapsed < min {
+		t.Errorf("40 requests at 200/s took %s, want at least %s: the pacer ran too fast", res.Elapsed, min)
+	}
+	res, err = Run(context.Background(), c, NewLedger(), Config{Rate: 100, Duration: 300 * time.Millisecond, Workers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := res.Total(); n > 32 {
+		t.Errorf("Total at 100/s for 300ms: got %d, want at most 32", n)
+	}
+	if res.Elapsed > 30*time.Second {
+		t.Errorf("a 300ms run took %s: Duration does not stop it", res.Elapsed)
 	}
 }
 

@@ -10,7 +10,6 @@ package storetest
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"sync/atomic"
@@ -173,9 +172,6 @@ func dump(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
-
-// isNotFound reports whether err is ENotFound.
-func isNotFound(err error) bool { return errors.Is(err, gatehouse.ErrNotFound) }
 
 func testPing(t *testing.T, s gatehouse.Store) {
 	mustOK(t, s.Ping(ctx), "ping")

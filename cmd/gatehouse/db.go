@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -31,6 +32,7 @@ type dbFlags struct {
 	secret          string
 	previousSecrets string
 	logFormat       string
+	logLevel        string
 }
 
 func (d *dbFlags) register(fs *flag.FlagSet, v *envValues) {
@@ -42,6 +44,14 @@ func (d *dbFlags) register(fs *flag.FlagSet, v *envValues) {
 		"comma-separated former secrets whose tokens stay valid during a rotation (GATEHOUSE_PREVIOUS_SECRETS)")
 	fs.StringVar(&d.logFormat, "log-format", v.str("GATEHOUSE_LOG_FORMAT", "text"),
 		"log format on stderr: text or json (GATEHOUSE_LOG_FORMAT)")
+	fs.StringVar(&d.logLevel, "log-level", v.str("GATEHOUSE_LOG_LEVEL", "info"),
+		"least severe log level written: debug, info, warn or error (GATEHOUSE_LOG_LEVEL)")
+}
+
+// logger returns the command's logger on w, as --log-format and
+// --log-level say.
+func (d *dbFlags) logger(w io.Writer) (*slog.Logger, error) {
+	return newLogger(w, d.logFormat, d.logLevel)
 }
 
 // isSQLite reports whether the DSN names a SQLite database.

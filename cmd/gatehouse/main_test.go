@@ -74,6 +74,21 @@ func TestUsage(t *testing.T) {
 		{"smtp without sender", env, []string{"serve", "--smtp-url", "smtp://127.0.0.1:1025"}, 2, "", "--smtp-url needs --mail-from"},
 		{"bad addr", env, []string{"serve", "--addr", "8080"}, 2, "", "not host:port"},
 		{"bad log format", env, []string{"migrate", "--log-format", "xml"}, 2, "", "unknown log format"},
+		{"bad log level", env, []string{"serve", "--log-level", "loud"}, 2, "", "try: --log-level info"},
+		{"serve -h lists every flag", env, []string{"serve", "-h"}, 0, "", "GATEHOUSE_LOGIN_AUTHENTICATE_LIMITS"},
+		{"bad code ttl", env, []string{"serve", "--code-ttl", "0s"}, 2, "", "--code-ttl must be positive"},
+		{"ttl above max", env, []string{"serve", "--session-ttl", "2h", "--max-session-ttl", "1h"}, 2, "", "try: --max-session-ttl 2h0m0s"},
+		{"bad proxies", env, []string{"serve", "--trusted-proxies", "10.0.0.1,proxy.local"}, 2, "", `"proxy.local" is not an IP address or CIDR`},
+		{"bad proxies env", map[string]string{"GATEHOUSE_TRUSTED_PROXIES": "10.0.0.0/33"}, []string{"serve"}, 2, "", "--trusted-proxies"},
+		{"bad request limits", env, []string{"serve", "--login-request-limits", "6/minute"}, 2, "", "try: --login-request-limits 6/1m,12/1h"},
+		{"empty authenticate limits", env, []string{"serve", "--login-authenticate-limits", " , "}, 2, "", "no limit given"},
+		{"bad block", env, []string{"serve", "--login-block", "-1m"}, 2, "", "--login-block must be positive"},
+		{"bad metrics addr", env, []string{"serve", "--metrics-addr", "9090"}, 2, "", "try: --metrics-addr 127.0.0.1:9090"},
+		{"missing keys file", env, []string{"serve", "--addr", "127.0.0.1:0", "--secret-scanning-keys", "/nonexistent/keys.json"}, 1, "", "--secret-scanning-keys: read secret scanning keys"},
+		{"dev without subcommand", env, []string{"dev"}, 2, "", "try: gatehouse dev seed --org"},
+		{"dev seed no org", env, []string{"dev", "seed", "--customers", "1"}, 2, "", "--org is required"},
+		{"dev seed tokens without file", env, []string{"dev", "seed", "--org", "a", "--sessions", "3", "--tokens", "2"}, 2, "", "--tokens needs --tokens-out"},
+		{"dev seed too many tokens", env, []string{"dev", "seed", "--org", "a", "--sessions", "3", "--tokens", "5", "--tokens-out", "x"}, 2, "", "--tokens 5 exceeds --sessions 3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

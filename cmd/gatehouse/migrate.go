@@ -30,7 +30,7 @@ func (c *migrateCmd) run(ctx context.Context, e env, args []string) error {
 	if err := v.check(); err != nil {
 		return err
 	}
-	log, err := newLogger(e.stderr, c.db.logFormat)
+	log, err := c.db.logger(e.stderr)
 	if err != nil {
 		return err
 	}

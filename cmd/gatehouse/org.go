@@ -62,7 +62,7 @@ func (c *orgCreateCmd) run(ctx context.Context, e env, args []string) error {
 		return usagef(`gatehouse org create --name "`+c.name+`" --slug acme-inc`,
 			"--slug %q must be 1-64 lowercase letters, digits or hyphens, starting with a letter or digit", c.slug)
 	}
-	log, err := newLogger(e.stderr, c.db.logFormat)
+	log, err := c.db.logger(e.stderr)
 	if err != nil {
 		return err
 	}

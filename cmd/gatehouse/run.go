@@ -40,6 +40,7 @@ func commands() []command {
 		{"migrate", "apply the embedded database migrations", runMigrate},
 		{"org", "manage organizations (org create)", runOrg},
 		{"token", "manage organization access tokens (token create)", runToken},
+		{"dev", "development and benchmark tools (dev seed: bulk test data)", runDev},
 		{"help", "explain a command: gatehouse help COMMAND", nil},
 	}
 }
@@ -170,9 +171,23 @@ func newFlagSet(e env, name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
-// newLogger returns the process logger: text or JSON on stderr.
-func newLogger(w io.Writer, format string) (*slog.Logger, error) {
-	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+// newLogger returns the process logger: text or JSON on stderr, writing
+// records at level and above.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	switch strings.ToLower(level) {
+	case "debug":
+		lv = slog.LevelDebug
+	case "", "info":
+		lv = slog.LevelInfo
+	case "warn", "warning":
+		lv = slog.LevelWarn
+	case "error":
+		lv = slog.LevelError
+	default:
+		return nil, usagef("--log-level info (or debug, warn, error)", "unknown log level %q", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
 	switch strings.ToLower(format) {
 	case "", "text":
 		return slog.New(slog.NewTextHandler(w, opts)), nil

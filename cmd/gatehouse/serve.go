@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/secretscan"
 	"github.com/gatehouse/gatehouse/internal/sessioncache"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 )
@@ -27,36 +28,13 @@ const (
 	purgeInterval = 5 * time.Minute
 )
 
-// serveCmd is "gatehouse serve".
-type serveCmd struct {
-	db              dbFlags
-	addr            string
-	publicURL       string
-	sessionTTL      time.Duration
-	dbMaxConns      int
-	dbStmtTimeout   time.Duration
-	migrate         bool
-	shutdownTimeout time.Duration
-	smtpURL         string
-	mailFrom        string
-}
-
 const serveSynopsis = "gatehouse serve [--addr 127.0.0.1:8080] [--db sqlite:gatehouse.db] [flags]"
 
 func runServe(ctx context.Context, e env, args []string) error {
 	var c serveCmd
 	v := &envValues{getenv: e.getenv}
 	fs := newFlagSet(e, "serve", serveSynopsis)
-	c.db.register(fs, v)
-	fs.StringVar(&c.addr, "addr", v.str("GATEHOUSE_ADDR", "127.0.0.1:8080"), "listen address; port 0 picks a free port (GATEHOUSE_ADDR)")
-	fs.StringVar(&c.publicURL, "public-url", v.str("GATEHOUSE_PUBLIC_URL", ""), "base URL customers reach the portal at (default http://<addr>) (GATEHOUSE_PUBLIC_URL)")
-	fs.DurationVar(&c.sessionTTL, "session-ttl", v.duration("GATEHOUSE_SESSION_TTL", time.Hour), "lifetime of a customer session (GATEHOUSE_SESSION_TTL)")
-	fs.IntVar(&c.dbMaxConns, "db-max-conns", v.int("GATEHOUSE_DB_MAX_CONNS", 0), "database pool size; 0 means 20 on PostgreSQL, 4 readers on SQLite (GATEHOUSE_DB_MAX_CONNS)")
-	fs.DurationVar(&c.dbStmtTimeout, "db-statement-timeout", v.duration("GATEHOUSE_DB_STATEMENT_TIMEOUT", 0), "PostgreSQL statement_timeout; 0 means 5s (GATEHOUSE_DB_STATEMENT_TIMEOUT)")
-	fs.BoolVar(&c.migrate, "migrate", v.bool("GATEHOUSE_MIGRATE", false), "PostgreSQL: apply pending migrations at start instead of refusing to start (GATEHOUSE_MIGRATE)")
-	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", v.duration("GATEHOUSE_SHUTDOWN_TIMEOUT", 15*time.Second), "how long SIGINT/SIGTERM waits for requests in flight (GATEHOUSE_SHUTDOWN_TIMEOUT)")
-	fs.StringVar(&c.smtpURL, "smtp-url", v.str("GATEHOUSE_SMTP_URL", ""), "SMTP server for portal login codes: smtp://[user:pass@]host:587 or smtps://...:465 (GATEHOUSE_SMTP_URL)")
-	fs.StringVar(&c.mailFrom, "mail-from", v.str("GATEHOUSE_MAIL_FROM", ""), `sender of login-code e-mails, e.g. "Acme <billing@acme.example>" (GATEHOUSE_MAIL_FROM)`)
+	c.register(fs, v)
 	if err := parseFlags(fs, args, serveSynopsis); err != nil {
 		return err
 	}
@@ -66,38 +44,23 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err := c.validate(); err != nil {
 		return err
 	}
-	log, err := newLogger(e.stderr, c.db.logFormat)
+	log, err := c.db.logger(e.stderr)
 	if err != nil {
 		return err
 	}
 	return c.run(ctx, log)
 }
 
-func (c *serveCmd) validate() error {
-	switch {
-	case c.sessionTTL <= 0:
-		return usagef("--session-ttl 1h", "--session-ttl must be positive, got %s", c.sessionTTL)
-	case c.shutdownTimeout <= 0:
-		return usagef("--shutdown-timeout 15s", "--shutdown-timeout must be positive, got %s", c.shutdownTimeout)
-	case c.dbMaxConns < 0:
-		return usagef("--db-max-conns 20", "--db-max-conns must not be negative")
-	case c.dbStmtTimeout < 0:
-		return usagef("--db-statement-timeout 5s", "--db-statement-timeout must not be negative")
-	case c.smtpURL != "" && c.mailFrom == "":
-		return usagef(`gatehouse serve --smtp-url smtp://mail.example:587 --mail-from "Acme <billing@acme.example>"`, "--smtp-url needs --mail-from")
-	case c.publicURL != "" && !strings.HasPrefix(c.publicURL, "http://") && !strings.HasPrefix(c.publicURL, "https://"):
-		return usagef("--public-url https://billing.example.com", "--public-url must start with http:// or https://, got %q", c.publicURL)
-	}
-	if _, _, err := net.SplitHostPort(c.addr); err != nil {
-		return usagef("--addr 127.0.0.1:8080", "--addr %q is not host:port", c.addr)
-	}
-	return nil
-}
-
 func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 	hasher, err := c.db.hasher(log) // first: no secret on PostgreSQL fails before connecting
 	if err != nil {
 		return err
+	}
+	var keys *secretscan.Keys
+	if c.scanKeysFile != "" {
+		if keys, err = secretscan.LoadKeys(c.scanKeysFile); err != nil {
+			return fmt.Errorf("--secret-scanning-keys: %w", err)
+		}
 	}
 	st, err := c.db.open(ctx, sqlstore.Options{MaxConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout})
 	if err != nil {
@@ -114,29 +77,25 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 		store = sessioncache.New(st, 0)
 	}
 
-	ln, err := net.Listen("tcp", c.addr)
+	lns, err := c.listen()
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return err
 	}
-	addr := ln.Addr().String()
+	addr := lns.main.Addr().String()
 	publicURL := strings.TrimRight(c.publicURL, "/")
 	if publicURL == "" {
 		publicURL = "http://" + addr
 	}
-	app, err := c.wire(store, hasher, publicURL, log)
+	app, err := c.wire(wireDeps{db: st, store: store, hasher: hasher, keys: keys, publicURL: publicURL, log: log})
 	if err != nil {
-		ln.Close()
+		lns.close()
 		return err
 	}
-	srv := &http.Server{
-		Handler:           app.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	servers := []*http.Server{newHTTPServer(ctx, app.handler, log)}
+	listeners := []net.Listener{lns.main}
+	if lns.metrics != nil {
+		servers = append(servers, newHTTPServer(ctx, app.metrics, log))
+		listeners = append(listeners, lns.metrics)
 	}
 
 	purgeCtx, stopPurge := context.WithCancel(ctx)
@@ -147,32 +106,115 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 	}()
 	defer func() { stopPurge(); <-purgeDone }()
 
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	log.Info("listening", "addr", addr, "public_url", publicURL, "db", c.db.describe(), "session_ttl", c.sessionTTL.String())
+	served := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { served <- srv.Serve(listeners[i]) }()
+	}
+	c.logStart(log, addr, lns, publicURL)
 
+	var serveErr error
 	select {
-	case err := <-served:
-		_ = app.close(context.WithoutCancel(ctx))
-		return fmt.Errorf("serve: %w", err)
+	case serveErr = <-served:
 	case <-ctx.Done():
 	}
 	log.Info("shutting down", "timeout", c.shutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		srv.Close()
-		_ = app.close(sctx)
-		return fmt.Errorf("shutdown: requests still running after %s: %w", c.shutdownTimeout, err)
+	return c.shutdown(sctx, log, servers, served, serveErr, app)
+}
+
+// shutdown stops in order: the HTTP servers (requests in flight finish),
+// then the API (it flushes session usage), the login service (it finishes
+// queued code requests) and the mail queue (it delivers what they queued),
+// all within ctx. firstErr is a serve error that ended the server early.
+func (c *serveCmd) shutdown(ctx context.Context, log *slog.Logger, servers []*http.Server, served chan error, firstErr error, app *wired) error {
+	var errs []error
+	if firstErr != nil && !errors.Is(firstErr, http.ErrServerClosed) {
+		errs = append(errs, fmt.Errorf("serve: %w", firstErr))
 	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	for _, srv := range servers {
+		if err := srv.Shutdown(ctx); err != nil {
+			srv.Close()
+			errs = append(errs, fmt.Errorf("shutdown: requests still running after %s: %w", c.shutdownTimeout, err))
+		}
 	}
-	if err := app.close(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	pending := len(servers)
+	if firstErr != nil {
+		pending--
+	}
+	for range pending {
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("serve: %w", err))
+		}
+	}
+	if err := app.close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("shutdown: %w", err))
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// listeners are the server's open sockets; metrics is nil unless
+// --metrics-addr names an address of its own.
+type listeners struct {
+	main, metrics net.Listener
+}
+
+func (l listeners) close() {
+	l.main.Close()
+	if l.metrics != nil {
+		l.metrics.Close()
+	}
+}
+
+// listen opens --addr and, when it differs from it, --metrics-addr.
+func (c *serveCmd) listen() (listeners, error) {
+	var l listeners
+	var err error
+	if l.main, err = net.Listen("tcp", c.addr); err != nil {
+		return l, fmt.Errorf("listen: %w", err)
+	}
+	if c.metricsAddr != "" && !c.metricsOnMain() {
+		if l.metrics, err = net.Listen("tcp", c.metricsAddr); err != nil {
+			l.main.Close()
+			return l, fmt.Errorf("listen on --metrics-addr: %w", err)
+		}
+	}
+	return l, nil
+}
+
+// metricsOnMain reports whether /metrics is served on the main listener.
+func (c *serveCmd) metricsOnMain() bool { return c.metricsAddr != "" && c.metricsAddr == c.addr }
+
+// logStart writes the "listening" line (tests and scripts read its addr)
+// and the metrics address.
+func (c *serveCmd) logStart(log *slog.Logger, addr string, lns listeners, publicURL string) {
+	log.Info("listening", "addr", addr, "public_url", publicURL, "db", c.db.describe(),
+		"session_ttl", c.sessionTTL.String(), "code_ttl", c.codeTTL.String())
+	switch {
+	case lns.metrics != nil:
+		log.Info("serving metrics", "metrics_addr", lns.metrics.Addr().String(), "path", "/metrics")
+	case c.metricsOnMain():
+		log.Info("serving metrics", "metrics_addr", addr, "path", "/metrics")
+	}
+}
+
+// newHTTPServer returns a server with Gatehouse's timeouts and limits.
+// Requests keep running when ctx ends, until Shutdown says otherwise.
+func newHTTPServer(ctx context.Context, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
 }
 
 // purgeLoop deletes expired sessions and codes now and every purgeInterval

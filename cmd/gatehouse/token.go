@@ -67,7 +67,7 @@ func (c *tokenCreateCmd) run(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usagef(tokenCreateSynopsis, "--scopes: %s", errMessage(err))
 	}
-	log, err := newLogger(e.stderr, c.db.logFormat)
+	log, err := c.db.logger(e.stderr)
 	if err != nil {
 		return err
 	}

@@ -12,13 +12,20 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpapi"
 	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/mail"
+	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/internal/secretscan"
+	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/token"
 	"github.com/gatehouse/gatehouse/internal/web"
 )
 
-// wired is the server's handler and the background work behind it.
+// wired is the server's handlers and the background work behind them.
 type wired struct {
+	// handler serves the API, the portal pages and, when --metrics-addr
+	// equals --addr, GET /metrics.
 	handler http.Handler
+	// metrics serves GET /metrics on a listener of its own; nil otherwise.
+	metrics http.Handler
 	// closers stop the background work, in order: the API first (it
 	// flushes session usage), then the login service (it finishes queued
 	// code requests), then the mail queue (it delivers what they queued).
@@ -36,49 +43,141 @@ func (w *wired) close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// wire assembles the JSON API, the login-code service with its mail queue
-// (when --smtp-url is set) and the customer portal pages.
-func (c *serveCmd) wire(store gatehouse.Store, hasher *token.Hasher, publicURL string, log *slog.Logger) (*wired, error) {
+// wireDeps is what wire assembles the server from.
+type wireDeps struct {
+	db        *sqlstore.Store  // the pools, for metrics
+	store     gatehouse.Store  // db, possibly behind the token-check cache
+	hasher    *token.Hasher    // current and previous secrets
+	keys      *secretscan.Keys // nil: no secret-scanning endpoint
+	publicURL string
+	log       *slog.Logger
+}
+
+// wire assembles the JSON API, the login-code service with its mail queue,
+// the customer portal pages and the metrics.
+func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 	w := &wired{}
-	var (
-		svc      *login.Service
-		mailDown []func(context.Context) error // closed after the API
-	)
+	m, err := c.newMetrics(d.db)
+	if err != nil {
+		return nil, err
+	}
+	q, err := c.mailQueue(d.log)
+	if err != nil {
+		return nil, err
+	}
+	svc := login.New(login.Config{
+		Store:              d.store,
+		Hasher:             d.hasher,
+		Mail:               q,
+		Logger:             d.log,
+		Now:                time.Now,
+		PublicURL:          d.publicURL,
+		SessionTTL:         c.sessionTTL,
+		CodeTTL:            c.codeTTL,
+		RequestLimits:      c.requestLimits,
+		AuthenticateLimits: c.authLimits,
+		Block:              c.loginBlock,
+	})
+	api := httpapi.New(httpapi.Config{
+		Store:          d.store,
+		Hasher:         d.hasher,
+		PublicURL:      d.publicURL,
+		SessionTTL:     c.sessionTTL,
+		MaxSessionTTL:  c.maxSessionTTL,
+		Now:            time.Now,
+		Logger:         d.log,
+		Login:          svc,
+		TrustedProxies: c.trustedProxies,
+		SecretScanKeys: d.keys,
+		Metrics:        m,
+	})
+	w.closers = []func(context.Context) error{api.Close, svc.Close, q.Close}
+	var metricsHandler http.Handler
+	if m != nil {
+		if err := registerMetrics(m, api, q); err != nil {
+			_ = w.close(context.Background())
+			return nil, err
+		}
+		metricsHandler = m.Handler()
+	}
+	// The portal calls the API in-process, so its sign-in pages use the
+	// same login service (and mail queue) as the JSON endpoints.
+	portal, err := web.New(web.Config{API: api, Logger: d.log, Now: time.Now, FrameAncestors: c.frameAncestors})
+	if err != nil {
+		_ = w.close(context.Background())
+		return nil, fmt.Errorf("customer portal (--portal-frame-ancestors): %w", err)
+	}
+	if c.metricsOnMain() {
+		w.handler = newHandler(api, portal, metricsHandler)
+	} else {
+		w.handler = newHandler(api, portal, nil)
+		w.metrics = metricsOnly(metricsHandler)
+	}
+	if d.keys != nil {
+		d.log.Info("GitHub secret scanning enabled", "keys", c.scanKeysFile)
+	}
+	return w, nil
+}
+
+// mailQueue returns the background queue login codes go through: to the
+// SMTP server of --smtp-url, or, without one, to this log (so that whoever
+// runs a first server can still sign in; never acceptable in production).
+func (c *serveCmd) mailQueue(log *slog.Logger) (*mail.Queue, error) {
+	var mailer gatehouse.Mailer
 	if c.smtpURL != "" {
 		m, err := mail.NewSMTP(c.smtpURL, c.mailFrom)
 		if err != nil {
-			return nil, fmt.Errorf("mail: %w", err)
+			return nil, fmt.Errorf("--smtp-url: %w", err)
 		}
-		q := mail.NewQueue(m, mail.QueueOptions{Logger: log})
-		svc = login.New(login.Config{
-			Store:      store,
-			Hasher:     hasher,
-			Mail:       q,
-			Logger:     log,
-			Now:        time.Now,
-			PublicURL:  publicURL,
-			SessionTTL: c.sessionTTL,
-		})
-		mailDown = append(mailDown, svc.Close, q.Close)
 		log.Info("login codes are sent by e-mail", "smtp", m.String(), "from", c.mailFrom)
+		mailer = m
 	} else {
-		log.Warn("no --smtp-url: portal login codes are not delivered (customers can still use sessions minted by the API)")
+		level := slog.LevelWarn
+		if !log.Enabled(context.Background(), slog.LevelWarn) {
+			level = slog.LevelError // the log mailer writes at WARN: say it is hidden
+		}
+		log.Log(context.Background(), level,
+			"no --smtp-url: login codes are written to this log instead of being e-mailed; set --smtp-url and --mail-from before real customers sign in",
+			"log_level_hides_codes", level == slog.LevelError)
+		mailer = mail.NewLog(log)
 	}
-	api := httpapi.New(httpapi.Config{
-		Store:      store,
-		Hasher:     hasher,
-		PublicURL:  publicURL,
-		SessionTTL: c.sessionTTL,
-		Now:        time.Now,
-		Logger:     log,
-		Login:      svc,
+	return mail.NewQueue(mailer, mail.QueueOptions{Logger: log}), nil
+}
+
+// newMetrics returns the metrics when --metrics-addr is set, with the
+// database pools registered; nil otherwise.
+func (c *serveCmd) newMetrics(db *sqlstore.Store) (*metrics.Metrics, error) {
+	if c.metricsAddr == "" {
+		return nil, nil
+	}
+	m := metrics.New()
+	// PostgreSQL reads and writes through one pool; SQLite's DB() is its
+	// single-connection write pool (its read pool is not exposed).
+	name := "main"
+	if db.Dialect() == "sqlite" {
+		name = "write"
+	}
+	if err := m.RegisterDB(name, db.DB()); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	return m, nil
+}
+
+// registerMetrics restricts the route label to the API's route table and
+// reports the mail queue.
+func registerMetrics(m *metrics.Metrics, api *httpapi.Server, q *mail.Queue) error {
+	routes := api.Routes()
+	patterns := make([]string, len(routes))
+	for i, r := range routes {
+		patterns[i] = r.Method + " " + r.Pattern
+	}
+	m.AllowPatterns(patterns...)
+	err := m.RegisterMailQueue(func() (int, int64, int64, int64) {
+		s := q.Stats()
+		return q.Depth(), s.Sent, s.Failed, s.Dropped
 	})
-	w.closers = append(append(w.closers, api.Close), mailDown...)
-	portal, err := web.New(web.Config{API: api, Logger: log, Now: time.Now})
 	if err != nil {
-		_ = w.close(context.Background())
-		return nil, fmt.Errorf("customer portal: %w", err)
+		return fmt.Errorf("metrics: %w", err)
 	}
-	w.handler = newHandler(api, portal)
-	return w, nil
+	return nil
 }

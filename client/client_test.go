@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
@@ -158,5 +159,61 @@ func TestCustomerSessionStringRedactsToken(t *testing.T) {
 	s := client.CustomerSession{ID: "s1", Token: "gatehouse_cst_secret"}
 	if strings.Contains(fmt.Sprint(s), "secret") || strings.Contains(fmt.Sprintf("%v", &s), "secret") {
 		t.Errorf("CustomerSession prints its token: %v", s)
+	}
+}
+
+func TestSessionRequestEncoding(t *testing.T) {
+	ctx := context.Background()
+	c, rec := mustServer(t, 200, nil, `{"id":"s1","token":"gatehouse_cst_x","metadata":{"device":"ios"},"revoked":3,"items":[],"pagination":{"total_count":0,"max_page":0}}`)
+
+	in := 90
+	s, err := c.CreateCustomerSession(ctx, apitype.CustomerSessionCreate{CustomerID: "c1", ExpiresIn: &in, Metadata: map[string]any{"device": "ios"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.body != `{"customer_id":"c1","expires_in":90,"metadata":{"device":"ios"}}` {
+		t.Errorf("create body: got %s", rec.body)
+	}
+	if s.Metadata["device"] != "ios" {
+		t.Errorf("create: metadata not returned, got %v", s.Metadata)
+	}
+
+	active := false
+	if _, err := c.ListCustomerSessions(ctx, client.ListCustomerSessionsParams{ExternalCustomerID: "u/1", Active: &active, Page: 2, Limit: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if rec.rawPath != "/v1/customer-sessions/" || rec.rawQuery != "active=false&external_customer_id=u%2F1&limit=3&page=2" {
+		t.Errorf("list: got %s?%s", rec.rawPath, rec.rawQuery)
+	}
+	if n, err := c.RevokeCustomerSessions(ctx, apitype.CustomerSessionRevoke{ExternalCustomerID: "u1"}); err != nil || n != 3 {
+		t.Errorf("bulk revoke: got %d, %v; want 3", n, err)
+	}
+	if rec.method != http.MethodPost || rec.rawPath != "/v1/customer-sessions/revoke" || rec.body != `{"external_customer_id":"u1"}` {
+		t.Errorf("bulk revoke request: got %+v", rec)
+	}
+	if err := c.RevokeCustomerSession(ctx, "a/b"); err != nil || rec.method != http.MethodDelete || rec.rawPath != "/v1/customer-sessions/a%2Fb" {
+		t.Errorf("revoke: got %v %+v", err, rec)
+	}
+	if err := c.Logout(ctx); err != nil || rec.method != http.MethodDelete || rec.rawPath != "/v1/customer-portal/customer-session" {
+		t.Errorf("logout: got %v %+v", err, rec)
+	}
+	if err := c.RequestLoginCode(ctx, "a@b.co", "o1"); err != nil || rec.body != `{"email":"a@b.co","organization_id":"o1"}` {
+		t.Errorf("request code: got %v %+v", err, rec)
+	}
+	if tok, err := c.AuthenticateLoginCode(ctx, "ABC123"); err != nil || tok != "gatehouse_cst_x" || rec.body != `{"code":"ABC123"}` {
+		t.Errorf("authenticate: got %q, %v, %+v", tok, err, rec)
+	}
+}
+
+func TestRetryAfterDate(t *testing.T) {
+	when := time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)
+	c, _ := mustServer(t, 429, http.Header{"Retry-After": {when}}, ``)
+	err := c.RequestLoginCode(context.Background(), "a@b.co", "o1")
+	var e *client.Error
+	if !errors.As(err, &e) || !client.IsRateLimited(err) {
+		t.Fatalf("got %v, want a 429 *client.Error", err)
+	}
+	if e.RetryAfter < 85*time.Second || e.RetryAfter > 91*time.Second {
+		t.Errorf("Retry-After %q: got %v, want about 90s", when, e.RetryAfter)
 	}
 }

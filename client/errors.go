@@ -82,9 +82,7 @@ func newError(method, path string, resp *http.Response, body []byte) *Error {
 		Body:            body,
 		WWWAuthenticate: resp.Header.Get("WWW-Authenticate"),
 	}
-	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil {
-		e.RetryAfter = time.Duration(s) * time.Second
-	}
+	e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
 	var eb errorBody
 	if json.Unmarshal(body, &eb) != nil {
 		return e
@@ -99,6 +97,21 @@ func newError(method, path string, resp *http.Response, body []byte) *Error {
 		}
 	}
 	return e
+}
+
+// retryAfter parses a Retry-After header: seconds, or an HTTP date
+// (relative to now). Anything else, or a date in the past, is 0.
+func retryAfter(h string, now time.Time) time.Duration {
+	if h == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(h); err == nil {
+		return max(time.Duration(s)*time.Second, 0)
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return max(t.Sub(now).Round(time.Second), 0)
+	}
+	return 0
 }
 
 // StatusCode returns the HTTP status of err when it is (or wraps) a *Error,
@@ -119,4 +132,15 @@ func IsNotFound(err error) bool { return StatusCode(err) == http.StatusNotFound 
 func IsInvalidToken(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.StatusCode == http.StatusUnauthorized && e.Code == "invalid_token"
+}
+
+// IsRateLimited reports whether err is a 429 answer; its *Error's
+// RetryAfter says how long to wait.
+func IsRateLimited(err error) bool { return StatusCode(err) == http.StatusTooManyRequests }
+
+// IsCodeInvalid reports whether err is the 401 answer to a wrong, used or
+// expired login code.
+func IsCodeInvalid(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode == http.StatusUnauthorized && e.Code == "CustomerSessionCodeInvalidOrExpired"
 }

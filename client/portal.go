@@ -29,6 +29,8 @@ type CustomerSession struct {
 	ReturnURL *string
 	// CustomerPortalURL opens the customer portal with this session.
 	CustomerPortalURL string
+	// Metadata is the session's metadata (empty when none was given).
+	Metadata map[string]any
 }
 
 // String describes the session without its token, so that logging a
@@ -47,6 +49,7 @@ func sessionFromWire(w *apitype.CustomerSession) *CustomerSession {
 		Customer:          w.Customer,
 		ReturnURL:         w.ReturnURL,
 		CustomerPortalURL: w.CustomerPortalURL,
+		Metadata:          w.Metadata,
 	}
 	if w.ModifiedAt != nil {
 		t := w.ModifiedAt.Time
@@ -57,7 +60,9 @@ func sessionFromWire(w *apitype.CustomerSession) *CustomerSession {
 
 // CreateCustomerSession mints a customer session for the customer named by
 // in.CustomerID or in.ExternalCustomerID (POST /v1/customer-sessions/, 201).
-// An unknown customer is a 422 error, not a 404.
+// in.ExpiresIn (seconds, bounded by the server's --max-session-ttl) and
+// in.Metadata are sent when set. An unknown customer is a 422 error, not a
+// 404.
 func (c *Client) CreateCustomerSession(ctx context.Context, in apitype.CustomerSessionCreate) (*CustomerSession, error) {
 	var out apitype.CustomerSession
 	if err := c.do(ctx, http.MethodPost, "/v1/customer-sessions/", nil, in, &out); err != nil {

@@ -2,11 +2,14 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/jackc/pgx/v5"
 )
 
 // sortColumns maps sort keys to columns. Text is sorted on the lowercased
@@ -24,14 +27,44 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
+// searchMinRunes is the shortest query the trigram indexes can serve;
+// shorter ones scan the organization's customers.
+const searchMinRunes = 3
+
+// pgSearchText is the expression of PostgreSQL's customers_search_trgm
+// index (migration 0002), character for character.
+const pgSearchText = `(coalesce(c.email_lower, '') || chr(10) || coalesce(c.name_lower, '') || chr(10) || ` +
+	`coalesce(c.billing_name_lower, '') || chr(10) || coalesce(c.external_id_lower, ''))`
+
+// ftsPhrase quotes q as one FTS5 string: inside double quotes every
+// character is literal except the quote itself, which is doubled. User
+// input can therefore never be read as FTS5 query syntax (operators,
+// column filters, prefix stars, NEAR).
+func ftsPhrase(q string) string {
+	return `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
+}
+
 // customerWhere builds the WHERE clause of a customer list. ok is false
 // when the filter can match nothing.
-func customerWhere(orgID string, f gatehouse.CustomerFilter) (where string, args []any, ok bool) {
+//
+// The query filter is always the LIKE condition (substring of the lowercased
+// email, name and billing name, prefix of the lowercased external ID), which
+// defines its meaning. On SQLite, for queries of at least three characters,
+// an FTS5 trigram match narrows the rows first: every row containing the
+// query contains its trigrams in sequence, so the match is a superset of the
+// LIKE's and the result is the same. On PostgreSQL a LIKE on the four
+// columns joined (pgSearchText) does the same through its pg_trgm index.
+//
+// search reports that the SQLite trigram match is in the clause. The
+// organization condition is then written +c.organization_id, which keeps
+// SQLite from walking the organization's index past every customer and
+// makes it start from the (few) search candidates instead.
+func (s *Store) customerWhere(orgID string, f gatehouse.CustomerFilter) (where string, args []any, search, ok bool) {
 	if len(f.OrganizationIDs) > 0 && !slices.Contains(f.OrganizationIDs, orgID) {
-		return "", nil, false
+		return "", nil, false, false
 	}
 	if f.Active != nil && *f.Active {
-		return "", nil, false // Gatehouse has no subscriptions
+		return "", nil, false, false // Gatehouse has no subscriptions
 	}
 	conds := []string{"c.organization_id = ?", "c.deleted_at IS NULL"}
 	args = []any{orgID}
@@ -40,7 +73,18 @@ func customerWhere(orgID string, f gatehouse.CustomerFilter) (where string, args
 		args = append(args, strings.ToLower(f.Email))
 	}
 	if f.Query != "" {
-		q := escapeLike(strings.ToLower(f.Query))
+		lq := strings.ToLower(f.Query)
+		if s.dialect == dialectSQLite && utf8.RuneCountInString(lq) >= searchMinRunes && !strings.ContainsRune(lq, 0) {
+			conds[0] = "+c.organization_id = ?"
+			conds = append(conds, `c.rowid IN (SELECT rowid FROM customers_search WHERE customers_search MATCH ?)`)
+			args = append(args, ftsPhrase(lq))
+			search = true
+		}
+		q := escapeLike(lq)
+		if s.dialect == dialectPostgres && utf8.RuneCountInString(lq) >= searchMinRunes {
+			conds = append(conds, pgSearchText+` LIKE ? ESCAPE '\'`)
+			args = append(args, "%"+q+"%")
+		}
 		conds = append(conds, `(c.email_lower LIKE ? ESCAPE '\' OR c.name_lower LIKE ? ESCAPE '\'
 			OR c.billing_name_lower LIKE ? ESCAPE '\' OR c.external_id_lower LIKE ? ESCAPE '\')`)
 		args = append(args, "%"+q+"%", "%"+q+"%", "%"+q+"%", q+"%")
@@ -59,12 +103,14 @@ func customerWhere(orgID string, f gatehouse.CustomerFilter) (where string, args
 		args = append(args, k)
 		args = append(args, anys(vs)...)
 	}
-	return strings.Join(conds, " AND "), args, true
+	return strings.Join(conds, " AND "), args, search, true
 }
 
 // customerOrder builds the ORDER BY clause: NULLs last ascending and first
 // descending (PostgreSQL's default, made explicit for SQLite), then the ID
-// for a stable order across pages.
+// for a stable order across pages. created_at is NOT NULL, so it carries no
+// NULLS clause: that lets SQLite walk customers_organization_created in
+// order instead of sorting every match.
 func customerOrder(sorting []gatehouse.SortField) (string, error) {
 	if len(sorting) == 0 {
 		sorting = []gatehouse.SortField{{Field: gatehouse.SortCreatedAt, Desc: true}}
@@ -75,9 +121,14 @@ func customerOrder(sorting []gatehouse.SortField) (string, error) {
 		if !ok {
 			return "", gatehouse.Errorf(gatehouse.EInvalid, "unknown sort field %q", sf.Field)
 		}
-		if sf.Desc {
+		switch {
+		case sf.Field == gatehouse.SortCreatedAt && sf.Desc:
+			parts = append(parts, col+" DESC")
+		case sf.Field == gatehouse.SortCreatedAt:
+			parts = append(parts, col+" ASC")
+		case sf.Desc:
 			parts = append(parts, col+" DESC NULLS FIRST")
-		} else {
+		default:
 			parts = append(parts, col+" ASC NULLS LAST")
 		}
 	}
@@ -87,29 +138,66 @@ func customerOrder(sorting []gatehouse.SortField) (string, error) {
 
 // ListCustomers returns one page of live customers matching f and the total
 // count of matches. An unknown sort field is EInvalid.
+//
+// The count and the page are two statements. (One statement with
+// count(*) OVER () made both backends materialize and sort every match with
+// every column before applying LIMIT.) Without a trigram search the count
+// reads only index entries and the page walks an index in the sort order
+// and stops after LIMIT rows. With one (SQLite), both start from the search
+// candidates: the page sorts only their keys and then reads the LIMIT rows
+// it keeps, so its cost follows the number of matches, never the number of
+// customers. On SQLite both statements run in one read transaction, so the
+// count and the page agree.
 func (s *Store) ListCustomers(ctx context.Context, orgID string, f gatehouse.CustomerFilter) ([]*gatehouse.Customer, int, error) {
 	order, err := customerOrder(f.Sorting)
 	if err != nil {
 		return nil, 0, err
 	}
-	where, args, ok := customerWhere(orgID, f)
+	where, args, search, ok := s.customerWhere(orgID, f)
 	if !ok {
 		return []*gatehouse.Customer{}, 0, nil
 	}
 	limit, offset := pageBounds(f.Page)
-	// count(*) OVER () gives the total with the page in one query; only an
-	// empty page past the end needs a separate count.
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+customerColumns+`, count(*) OVER () FROM customers c
-		WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`), append(args, limit, offset)...)
+	var q interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	} = s.r
+	if s.dialect == dialectSQLite {
+		tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return nil, 0, s.wrap(err, "list customers")
+		}
+		defer tx.Rollback()
+		q = tx
+	}
+	if s.dialect == dialectPostgres {
+		// Plan each list with its actual arguments (an unnamed statement):
+		// a cached generic plan cannot know how selective a LIKE pattern
+		// is and settles on walking every customer of the organization.
+		args = append([]any{pgx.QueryExecModeExec}, args...)
+	}
+	total := 0
+	if err := q.QueryRowContext(ctx, s.q(`SELECT count(*) FROM customers c WHERE `+where), args...).Scan(&total); err != nil {
+		return nil, 0, s.wrap(err, "count customers")
+	}
+	out := []*gatehouse.Customer{}
+	if total <= offset {
+		return out, total, nil
+	}
+	page := `SELECT ` + customerColumns + ` FROM customers c WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	if search {
+		// Inside the subquery c is the inner table; outside, the outer one.
+		page = `SELECT ` + customerColumns + ` FROM customers c WHERE c.rowid IN (SELECT c.rowid FROM customers c
+			WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?) ORDER BY ` + order
+	}
+	rows, err := q.QueryContext(ctx, s.q(page), append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, s.wrap(err, "list customers")
 	}
 	defer rows.Close()
-	out := []*gatehouse.Customer{}
-	total := 0
 	for rows.Next() {
 		var d customerDest
-		if err := rows.Scan(append(d.targets(), &total)...); err != nil {
+		if err := rows.Scan(d.targets()...); err != nil {
 			return nil, 0, s.wrap(err, "list customers")
 		}
 		c, err := d.customer()
@@ -120,12 +208,6 @@ func (s *Store) ListCustomers(ctx context.Context, orgID string, f gatehouse.Cus
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, s.wrap(err, "list customers")
-	}
-	if len(out) == 0 && offset > 0 {
-		err := s.r.QueryRowContext(ctx, s.q(`SELECT count(*) FROM customers c WHERE `+where), args...).Scan(&total)
-		if err != nil {
-			return nil, 0, s.wrap(err, "count customers")
-		}
 	}
 	return out, total, nil
 }

@@ -12,18 +12,26 @@ import (
 
 // FuzzCustomerFilter feeds arbitrary NUL-free text to the query, email and
 // metadata filters of ListCustomers on SQLite: it must never error, never
-// match a customer the text cannot describe, and never change the data.
+// change the data, and a query must match the customer exactly when the
+// reference semantics (matchesQuery) say so, whether it goes through the
+// trigram index or the scan, whatever FTS5 syntax it contains.
 func FuzzCustomerFilter(f *testing.F) {
 	for _, h := range storetest.HostileStrings {
 		f.Add(h, h)
 	}
 	f.Add("", "")
+	// FTS5 query syntax, which must only ever be searched for literally
+	// (the name below contains some of it, so these must also match).
+	for _, q := range []string{`"`, `""`, `" OR "`, `name" or x`, `x* near(`, `near(a b`, `^c {`, `{col}: ab`,
+		`email_lower:fix`, `fix*`, `^fix`, `fixed AND name`, `fi NOT ed`, `-fix`, `(fix)`, `+ed`, `\%_`, `ΣΊΣΥΦΟΣ`, `σίσ`} {
+		f.Add(q, "k")
+	}
 	s := mustOpen(f, storetest.SQLiteDSN(f))
 	org := &gatehouse.Organization{ID: "org", Name: "Org", Slug: "org", CreatedAt: storetest.T0}
 	if err := s.CreateOrganization(ctx, org); err != nil {
 		f.Fatal(err)
 	}
-	email, name, ext := "fixed@example.com", "Fixed Name", "FX-1"
+	email, name, ext := "fixed@example.com", `Fixed "Name" OR x* NEAR(a b) ^c {col}: ab \%_ Σίσυφος`, "FX-1"
 	c := &gatehouse.Customer{ID: "cus", OrganizationID: org.ID, Email: &email, Name: &name, ExternalID: &ext,
 		Type: gatehouse.CustomerIndividual, CreatedAt: storetest.T0, Metadata: gatehouse.Metadata{"k": "v", "n": json.Number("1")}}
 	if err := s.CreateCustomer(ctx, c); err != nil {
@@ -48,6 +56,9 @@ func FuzzCustomerFilter(f *testing.F) {
 			}
 			if total == 1 && flt.Query != "" && !matchesQuery(c, flt.Query) {
 				t.Fatalf("query %q matched %+v", flt.Query, c)
+			}
+			if total == 0 && flt.Email == "" && len(flt.Metadata) == 0 && matchesQuery(c, flt.Query) {
+				t.Fatalf("query %q missed %+v", flt.Query, c)
 			}
 		}
 		if _, err := s.CustomerByEmail(ctx, org.ID, q); err != nil && gatehouse.ErrorCodeOf(err) != gatehouse.ENotFound {

@@ -106,9 +106,7 @@ func (c *Client) RequestLoginCode(ctx context.Context, email, orgID string) erro
 // A wrong, used or expired code is a 401 *Error with Code
 // "CustomerSessionCodeInvalidOrExpired"; see IsCodeInvalid.
 func (c *Client) AuthenticateLoginCode(ctx context.Context, code string) (string, error) {
-	var out struct {
-		Token string `json:"token"`
-	}
+	var out apitype.AuthenticateResponse
 	if err := c.do(ctx, http.MethodPost, "/v1/customer-portal/customer-session/authenticate", nil,
 		apitype.CodeAuthenticate{Code: code}, &out); err != nil {
 		return "", err

@@ -61,6 +61,13 @@ func uniqueViolation(err error) (constraint string, ok bool) {
 	return "", false
 }
 
+// constraintViolation reports whether err is a SQLite constraint error
+// (unique, foreign key, not null, check), which undoes only its statement.
+func constraintViolation(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}
+
 // unavailable reports whether err means the database cannot serve now
 // (connection refused or lost, server shutting down, overloaded, locked for
 // longer than busy_timeout), as opposed to a bug or bad data.

@@ -52,9 +52,9 @@ func (s *Store) CreateSession(ctx context.Context, ss *gatehouse.Session) error 
 	if err != nil {
 		return err
 	}
-	_, err = s.w.ExecContext(ctx, s.q(`INSERT INTO customer_sessions (id, organization_id, customer_id, token_hash,
+	_, err = s.execHot(ctx, `INSERT INTO customer_sessions (id, organization_id, customer_id, token_hash,
 		created_at, modified_at, expires_at, return_url, metadata, revoked_at, revoked_reason, last_used_at,
-		last_used_ip, last_used_user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		last_used_ip, last_used_user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		ss.ID, ss.OrganizationID, ss.CustomerID, ss.TokenHash, micros(ss.CreatedAt), microsPtr(ss.ModifiedAt),
 		micros(ss.ExpiresAt), nullStr(ss.ReturnURL), meta, microsPtr(ss.RevokedAt), nullStr(ss.RevokedReason),
 		microsPtr(ss.LastUsedAt), nullStr(ss.LastUsedIP), nullStr(ss.LastUsedUserAgent))
@@ -197,8 +197,8 @@ func (s *Store) RevokeCustomerSessions(ctx context.Context, orgID, customerID, r
 // than a minute before at: a single conditional UPDATE, so at most one
 // write per session per minute.
 func (s *Store) TouchSession(ctx context.Context, id string, at time.Time, ip, userAgent string) error {
-	_, err := s.w.ExecContext(ctx, s.q(`UPDATE customer_sessions SET last_used_at = ?, last_used_ip = ?, last_used_user_agent = ?
-		WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`),
+	_, err := s.execHot(ctx, `UPDATE customer_sessions SET last_used_at = ?, last_used_ip = ?, last_used_user_agent = ?
+		WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`,
 		micros(at), ip, userAgent, id, micros(at.Add(-time.Minute)))
 	return s.wrap(err, "touch session %s", id)
 }

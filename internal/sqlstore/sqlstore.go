@@ -21,7 +21,12 @@
 // 75-86µs under NORMAL and 215-543µs under FULL (an fsync of the WAL per
 // commit), so FULL would cap a single writer near 2,000-4,500 creates/s,
 // below the 4,000/s target. Pass "?_synchronous=FULL" in the DSN to fsync
-// the WAL on every commit instead (survives power loss). SQLite allows one writer at a time: every write goes
+// the WAL on every commit instead (survives power loss). Session inserts and
+// usage writes go through a group committer (groupcommit.go): concurrent
+// ones share one transaction, and so one fsync under FULL, and each caller
+// is answered only after its transaction committed.
+//
+// SQLite allows one writer at a time: every write goes
 // through a pool of exactly one connection whose transactions begin
 // IMMEDIATE, so writers queue instead of failing with SQLITE_BUSY, and
 // busy_timeout (10s) covers another process (the CLI) writing the same file.
@@ -55,6 +60,10 @@ type Store struct {
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt // prepared hot-path statements on r
+
+	// gc batches the hot single-row writes (CreateSession, TouchSession)
+	// into group commits on SQLite; nil on PostgreSQL.
+	gc *groupCommitter
 }
 
 var _ gatehouse.Store = (*Store)(nil)
@@ -74,7 +83,25 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 }
 
 func newStore(d dialect, w, r *sql.DB) *Store {
-	return &Store{dialect: d, w: w, r: r, stmts: map[string]*sql.Stmt{}}
+	s := &Store{dialect: d, w: w, r: r, stmts: map[string]*sql.Stmt{}}
+	if d == dialectSQLite {
+		s.gc = newGroupCommitter(w)
+	}
+	return s
+}
+
+// execHot runs a single-row write: through the group committer on SQLite,
+// directly on PostgreSQL (where each connection commits on its own). It
+// returns the number of rows affected.
+func (s *Store) execHot(ctx context.Context, query string, args ...any) (int64, error) {
+	if s.gc != nil {
+		return s.gc.exec(ctx, query, args...)
+	}
+	res, err := s.w.ExecContext(ctx, s.q(query), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // Dialect returns "sqlite" or "postgres".
@@ -83,8 +110,11 @@ func (s *Store) Dialect() string { return string(s.dialect) }
 // DB returns the pool that writes (for tests and bulk loading).
 func (s *Store) DB() *sql.DB { return s.w }
 
-// Close closes the pools.
+// Close finishes the queued writes and closes the pools.
 func (s *Store) Close() error {
+	if s.gc != nil {
+		s.gc.close()
+	}
 	s.mu.Lock()
 	for _, st := range s.stmts {
 		st.Close()

@@ -200,3 +200,35 @@ func waitLogLine(t *testing.T, s *server, sub string, timeout time.Duration) str
 		}
 	}
 }
+
+// TestTrustedProxies: with --trusted-proxies naming the loopback "proxy",
+// the client IP of the per-IP code-request limit (--login-request-limits
+// 1/1m) is taken from X-Forwarded-For, so two clients behind the proxy are
+// limited separately, and the same client twice is refused.
+func TestTrustedProxies(t *testing.T) {
+	d := newDeployment(t, backends[0])
+	srv := d.mustServe(t, "--trusted-proxies", "127.0.0.0/8,::1", "--login-request-limits", "1/1m")
+	acme := d.mustOrg(t, "Acme Inc", "acme")
+	request := func(forwardedFor string) int {
+		t.Helper()
+		body := `{"email":"` + email("proxy") + `","organization_id":"` + acme.ID + `"}`
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/customer-portal/customer-session/request", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", forwardedFor)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := request("203.0.113.7"); got != http.StatusAccepted {
+		t.Fatalf("first request from 203.0.113.7: got %d, want 202", got)
+	}
+	if got := request("198.51.100.9"); got != http.StatusAccepted {
+		t.Errorf("first request from another client behind the proxy: got %d, want 202 (limits keyed by the proxy's IP?)", got)
+	}
+	if got := request("203.0.113.7"); got != http.StatusTooManyRequests {
+		t.Errorf("second request from 203.0.113.7 over 1/1m: got %d, want 429", got)
+	}
+}

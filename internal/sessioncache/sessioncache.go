@@ -1,5 +1,6 @@
 // Package sessioncache puts an in-process cache in front of the token check
-// (Store.SessionByHash), the one query every portal request makes.
+// (Store.SessionByHash), the one query every portal request makes, and of
+// the merchant API's organization-token and organization lookups.
 //
 // The cache is only correct when every write to sessions and customers of the
 // database goes through this process: revocations and customer changes made
@@ -27,6 +28,7 @@ type Store struct {
 	byHash     map[string]*entry
 	bySession  map[string]string              // session ID → cache key
 	byCustomer map[string]map[string]struct{} // customer ID → cache keys
+	org        orgCache                       // organization tokens and organizations (orgcache.go)
 }
 
 type entry struct {
@@ -43,6 +45,7 @@ func New(s gatehouse.Store, max int) *Store {
 	}
 	c := &Store{Store: s, max: max}
 	c.reset()
+	c.org.reset()
 	return c
 }
 

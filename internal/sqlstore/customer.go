@@ -260,10 +260,13 @@ func (s *Store) CustomerByEmail(ctx context.Context, orgID, email string) (*gate
 }
 
 func (s *Store) oneCustomer(ctx context.Context, cond, orgID, arg string) (*gatehouse.Customer, error) {
-	var d customerDest
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT `+customerColumns+` FROM customers c
-		WHERE c.organization_id = ? AND `+cond+` AND c.deleted_at IS NULL`), orgID, arg).Scan(d.targets()...)
+	st, err := s.stmt(ctx, `SELECT `+customerColumns+` FROM customers c
+		WHERE c.organization_id = ? AND `+cond+` AND c.deleted_at IS NULL`)
 	if err != nil {
+		return nil, s.wrap(err, "find customer")
+	}
+	var d customerDest
+	if err := st.QueryRowContext(ctx, orgID, arg).Scan(d.targets()...); err != nil {
 		return nil, s.notFound(err, "find customer")
 	}
 	return d.customer()

@@ -40,6 +40,16 @@ func (s *Store) CreateOrganization(ctx context.Context, o *gatehouse.Organizatio
 
 const orgColumns = `id, name, slug, avatar_url, created_at, modified_at`
 
+// org reads the organization whose column col equals v, through a
+// prepared statement.
+func (s *Store) org(ctx context.Context, col, v string) (*gatehouse.Organization, error) {
+	st, err := s.stmt(ctx, `SELECT `+orgColumns+` FROM organizations WHERE `+col+` = ?`)
+	if err != nil {
+		return nil, err
+	}
+	return scanOrg(st.QueryRowContext(ctx, v))
+}
+
 func scanOrg(row *sql.Row) (*gatehouse.Organization, error) {
 	var (
 		o        gatehouse.Organization
@@ -56,13 +66,13 @@ func scanOrg(row *sql.Row) (*gatehouse.Organization, error) {
 
 // Organization returns the organization with id, or ENotFound.
 func (s *Store) Organization(ctx context.Context, id string) (*gatehouse.Organization, error) {
-	o, err := scanOrg(s.r.QueryRowContext(ctx, s.q(`SELECT `+orgColumns+` FROM organizations WHERE id = ?`), id))
+	o, err := s.org(ctx, "id", id)
 	return o, s.notFound(err, "find organization %s", id)
 }
 
 // OrganizationBySlug returns the organization with slug, or ENotFound.
 func (s *Store) OrganizationBySlug(ctx context.Context, slug string) (*gatehouse.Organization, error) {
-	o, err := scanOrg(s.r.QueryRowContext(ctx, s.q(`SELECT `+orgColumns+` FROM organizations WHERE slug = ?`), slug))
+	o, err := s.org(ctx, "slug", slug)
 	return o, s.notFound(err, "find organization by slug")
 }
 

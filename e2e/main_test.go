@@ -287,17 +287,6 @@ func (s *server) stop(t *testing.T) {
 	}
 }
 
-// wait returns the exit error of a server that is expected to exit by itself.
-func (s *server) wait(timeout time.Duration) (exited bool, err error) {
-	select {
-	case err := <-s.done:
-		s.done <- err
-		return true, err
-	case <-time.After(timeout):
-		return false, nil
-	}
-}
-
 // syncBuffer collects a process's output while tests read it.
 type syncBuffer struct {
 	mu sync.Mutex

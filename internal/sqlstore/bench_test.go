@@ -72,8 +72,21 @@ func seed(b *testing.B, s *sqlstore.Store, customers, sessions int) []string {
 // BenchmarkSessionByHash is the token check on SQLite with 100k sessions
 // over 10k customers, serial and parallel.
 func BenchmarkSessionByHash(b *testing.B) {
-	s := mustOpen(b, storetest.SQLiteDSN(b)+os.Getenv("BENCH_DSN_SUFFIX"))
+	benchSessionByHash(b, mustOpen(b, storetest.SQLiteDSN(b)+os.Getenv("BENCH_DSN_SUFFIX")))
+}
+
+// BenchmarkSessionByHashPostgres is the same lookup on PostgreSQL: no
+// cache, one round trip per check.
+func BenchmarkSessionByHashPostgres(b *testing.B) {
+	benchSessionByHash(b, mustOpen(b, storetest.PostgresDSN(b)))
+}
+
+func benchSessionByHash(b *testing.B, s *sqlstore.Store) {
 	hashes := seed(b, s, 10_000, 100_000)
+	if s.Dialect() == "postgres" {
+		s.DB().ExecContext(ctx, `ANALYZE`)
+	}
+	b.ReportAllocs()
 	b.Run("serial", func(b *testing.B) {
 		i := 0
 		for b.Loop() {

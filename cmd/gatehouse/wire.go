@@ -90,6 +90,7 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 		TrustedProxies: c.trustedProxies,
 		SecretScanKeys: d.keys,
 		Metrics:        m,
+		RequestTimeout: c.requestTimeout(d.db.Dialect()),
 	})
 	w.closers = []func(context.Context) error{api.Close, svc.Close, q.Close}
 	var metricsHandler http.Handler
@@ -180,4 +181,19 @@ func registerMetrics(m *metrics.Metrics, api *httpapi.Server, q *mail.Queue) err
 		return fmt.Errorf("metrics: %w", err)
 	}
 	return nil
+}
+
+// requestTimeout bounds a request on PostgreSQL a little above the statement
+// timeout, so that a database whose connections went silent (a network
+// partition: nothing refuses, nothing answers) gives a 503 instead of a
+// request held until it comes back. SQLite is a local file: no bound.
+func (c *serveCmd) requestTimeout(dialect string) time.Duration {
+	if dialect != "postgres" {
+		return 0
+	}
+	st := c.dbStmtTimeout
+	if st <= 0 {
+		st = 5 * time.Second // sqlstore's default statement_timeout
+	}
+	return st + 2*time.Second
 }

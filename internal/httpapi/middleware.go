@@ -86,6 +86,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serve(w *recorder, r *http.Request) {
+	if s.timeout > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
 	if p := r.URL.Path; strings.HasPrefix(p, "/api/v1/") || p == "/api/v1" {
 		r = rewritePath(r, "/api")
 	}

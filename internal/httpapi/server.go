@@ -66,6 +66,11 @@ type Config struct {
 	// time, IP, user agent; at most once a minute per session) is written
 	// to the store in the background (default 5s). Close writes the rest.
 	UsageFlushInterval time.Duration
+	// RequestTimeout bounds the work of one request, database calls
+	// included (0: no bound). A database whose connections went silent (a
+	// network partition) then answers 503 instead of holding requests until
+	// it comes back. Set it above the database's statement timeout.
+	RequestTimeout time.Duration
 }
 
 // Server is the HTTP API. It implements http.Handler. Close releases its
@@ -91,6 +96,7 @@ type Server struct {
 	openapi   http.Handler
 	closeOnce sync.Once
 	closed    atomic.Bool // set by Close: code requests answer 503
+	timeout   time.Duration
 }
 
 // defaultMaxSessionTTL is the default bound of expires_in.
@@ -100,6 +106,7 @@ const defaultMaxSessionTTL = 30 * 24 * time.Hour
 // call Close on shutdown.
 func New(cfg Config) *Server {
 	s := &Server{
+		timeout:   cfg.RequestTimeout,
 		store:     cfg.Store,
 		hasher:    cfg.Hasher,
 		publicURL: trimRightSlash(cfg.PublicURL),

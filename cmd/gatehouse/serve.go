@@ -44,7 +44,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err := c.validate(); err != nil {
 		return err
 	}
-	log, err := c.db.logger(e.stderr)
+	lb := newLogBuffer(e.stderr)
+	defer lb.Close()
+	log, err := c.db.logger(lb)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err := c.validate(); err != nil {
 		return err
 	}
+	tuneGC(e.getenv)
 	lb := newLogBuffer(e.stderr)
 	defer lb.Close()
 	log, err := c.db.logger(lb)

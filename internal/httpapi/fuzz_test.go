@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -141,8 +142,8 @@ func FuzzListQuery(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
-		if strings.ContainsAny(q, " #\r\n") {
-			return // not a query string a client would send unescaped
+		if strings.ContainsAny(q, " #") || strings.IndexFunc(q, unicode.IsControl) >= 0 {
+			return // not a request line net/http would deliver
 		}
 		w := e.with(t).do("GET", "/v1/customers/?"+q, "A", "")
 		if w.Code >= 500 {

@@ -1,22 +1,16 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/apitype"
-	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
@@ -28,27 +22,13 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
-	if p := os.Getenv("GATEHOUSE_BIN"); p != "" {
-		binPath = p
-		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "gatehouse-e2e-")
+	bin, cleanup, err := e2etest.Binary(e2etest.RaceEnabled)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	binPath = filepath.Join(dir, "gatehouse")
-	args := []string{"build", "-o", binPath}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	cmd := exec.Command("go", append(args, "../cmd/gatehouse")...)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: build gatehouse:", err)
-		return 1
-	}
+	defer cleanup()
+	binPath = bin
 	return m.Run()
 }
 
@@ -69,14 +49,12 @@ var backends = []backend{
 // deployment is one database plus the secrets the tests must never find in
 // a log: every server and CLI run on it is checked at the end.
 type deployment struct {
-	be     backend
-	dsn    string
-	mu     sync.Mutex
-	hidden []string // secrets and raw tokens
-	logs   []*syncBuffer
-	// exempt are whole log lines checkLogs skips: only the deliberate
-	// log-mailer line of TestLoginCodeLogMailer, which must show a code.
-	exempt map[string]bool
+	be  backend
+	dsn string
+	// leaks holds the secrets, raw tokens and logs; its only exempt line
+	// is the deliberate log-mailer line of TestLoginCodeLogMailer, which
+	// must show a code.
+	leaks e2etest.LeakCheck
 }
 
 // newDeployment prepares a fresh database on be (migrated on PostgreSQL, as
@@ -94,48 +72,22 @@ func newDeployment(t *testing.T, be backend) *deployment {
 	return d
 }
 
-func (d *deployment) hide(s string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.hidden = append(d.hidden, s)
-}
+func (d *deployment) hide(s string) { d.leaks.Hide(s) }
 
 // exemptLine excludes exactly this log line (without its newline) from the
 // leak check. Use it only for a line that must show a secret by design.
-func (d *deployment) exemptLine(line string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.exempt == nil {
-		d.exempt = map[string]bool{}
-	}
-	d.exempt[line] = true
-}
+func (d *deployment) exemptLine(line string) { d.leaks.ExemptLine(line) }
 
+// checkLogs fails t when a log holds a secret or raw token, the generated
+// SQLite secret included.
 func (d *deployment) checkLogs(t *testing.T) {
+	t.Helper()
 	if strings.HasPrefix(d.dsn, "sqlite:") {
 		if b, err := os.ReadFile(strings.TrimPrefix(d.dsn, "sqlite:") + ".secret"); err == nil {
 			d.hide(strings.TrimSpace(string(b)))
 		}
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, l := range d.logs {
-		text := l.String()
-		if len(d.exempt) > 0 {
-			var kept []string
-			for _, line := range strings.Split(text, "\n") {
-				if !d.exempt[line] {
-					kept = append(kept, line)
-				}
-			}
-			text = strings.Join(kept, "\n")
-		}
-		for _, h := range d.hidden {
-			if h != "" && strings.Contains(text, h) {
-				t.Errorf("a log contains a secret or token (…%s):\n%s", h[len(h)-4:], text)
-			}
-		}
-	}
+	d.leaks.Check(t)
 }
 
 // env returns the process environment for a gatehouse run on d.
@@ -155,18 +107,9 @@ func (d *deployment) mustCLI(t *testing.T, args ...string) string {
 }
 
 func (d *deployment) cli(args ...string) (stdout, stderr string, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, args...)
-	cmd.Env = d.env()
-	var out bytes.Buffer
-	errOut := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = &out, errOut
-	err = cmd.Run()
-	d.mu.Lock()
-	d.logs = append(d.logs, errOut)
-	d.mu.Unlock()
-	return out.String(), errOut.String(), err
+	errOut := d.leaks.NewLog()
+	stdout, err = e2etest.RunCLI(binPath, args, d.env(), errOut)
+	return stdout, errOut.String(), err
 }
 
 // org is an organization created through the CLI with a token of every scope.
@@ -188,7 +131,7 @@ func (d *deployment) mustOrg(t *testing.T, name, slug string) org {
 func (d *deployment) mustToken(t *testing.T, slug string, scopes ...string) string {
 	t.Helper()
 	if len(scopes) == 0 {
-		scopes = []string{"customers:read", "customers:write", "customer_sessions:read", "customer_sessions:write"}
+		scopes = []string{e2etest.AllScopes}
 	}
 	var tok apitype.AccessToken
 	if err := json.Unmarshal([]byte(d.mustCLI(t, "token", "create", "--org", slug, "--scopes", strings.Join(scopes, ","))), &tok); err != nil {
@@ -203,13 +146,10 @@ func (d *deployment) mustToken(t *testing.T, slug string, scopes ...string) stri
 
 // server is a running "gatehouse serve" process.
 type server struct {
-	URL  string
-	cmd  *exec.Cmd
-	log  *syncBuffer
-	done chan error
+	*e2etest.Process
+	URL string
+	log *e2etest.SyncBuffer
 }
-
-var listenRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 // mustServe starts "gatehouse serve" on d and waits until it is ready. It is
 // stopped (SIGTERM, graceful) when the test ends, unless stopped before.
@@ -224,83 +164,35 @@ func (d *deployment) mustServe(t *testing.T, args ...string) *server {
 }
 
 func (d *deployment) serve(args ...string) (*server, error) {
-	cmd := exec.Command(binPath, append([]string{"serve", "--addr", "127.0.0.1:0", "--shutdown-timeout", "10s"}, args...)...)
-	cmd.Env = d.env()
-	s := &server{cmd: cmd, log: &syncBuffer{}, done: make(chan error, 1)}
-	cmd.Stderr, cmd.Stdout = s.log, s.log
-	d.mu.Lock()
-	d.logs = append(d.logs, s.log)
-	d.mu.Unlock()
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start gatehouse serve: %w", err)
+	p, err := e2etest.Start(binPath, append([]string{"serve", "--addr", "127.0.0.1:0", "--shutdown-timeout", "10s"}, args...),
+		d.env(), d.leaks.NewLog())
+	if err != nil {
+		return nil, err
 	}
-	go func() { s.done <- cmd.Wait() }()
-	deadline := time.After(60 * time.Second)
-	for {
-		if m := listenRE.FindStringSubmatch(s.log.String()); m != nil {
-			s.URL = "http://" + m[1]
-			break
-		}
-		select {
-		case err := <-s.done:
-			s.done <- err
-			return s, fmt.Errorf("gatehouse serve exited before listening (%v):\n%s", err, s.log)
-		case <-deadline:
-			_ = cmd.Process.Kill()
-			return nil, fmt.Errorf("gatehouse serve did not log its address within 60s:\n%s", s.log)
-		case <-time.After(20 * time.Millisecond):
-		}
+	s := &server{Process: p, log: p.Log()}
+	if err := p.WaitListening(60 * time.Second); err != nil {
+		return s, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for c := client.New(s.URL); ; {
-		if err := c.Ready(ctx); err == nil {
-			return s, nil
-		} else if ctx.Err() != nil {
-			return s, fmt.Errorf("gatehouse serve never became ready: %v\n%s", err, s.log)
-		}
-		time.Sleep(50 * time.Millisecond)
+	s.URL = p.URL()
+	if err := e2etest.WaitReady(s.URL, 30*time.Second); err != nil {
+		return s, fmt.Errorf("gatehouse serve never became ready: %v\n%s", err, s.log)
 	}
+	return s, nil
 }
 
 // stop sends SIGTERM and requires a clean exit within the shutdown timeout.
 func (s *server) stop(t *testing.T) {
 	t.Helper()
-	select {
-	case err := <-s.done: // already exited
-		s.done <- err
+	if s.Exited() {
 		return
-	default:
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-s.done:
-		s.done <- err
-		if err != nil {
-			t.Errorf("gatehouse serve exited with %v after SIGTERM:\n%s", err, s.log)
-		} else if !strings.Contains(s.log.String(), "msg=stopped") {
-			t.Errorf("gatehouse serve did not log a clean stop:\n%s", s.log)
-		}
-	case <-time.After(20 * time.Second):
-		_ = s.cmd.Process.Kill()
+	exited, err := s.Terminate(20 * time.Second)
+	switch {
+	case !exited:
 		t.Errorf("gatehouse serve did not stop within 20s of SIGTERM:\n%s", s.log)
+	case err != nil:
+		t.Errorf("gatehouse serve exited with %v after SIGTERM:\n%s", err, s.log)
+	case !strings.Contains(s.log.String(), "msg=stopped"):
+		t.Errorf("gatehouse serve did not log a clean stop:\n%s", s.log)
 	}
-}
-
-// syncBuffer collects a process's output while tests read it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

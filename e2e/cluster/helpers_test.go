@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 )
 
 // Messages of the contract's uniqueness errors (§C.2).
@@ -19,7 +20,7 @@ const (
 )
 
 // allScopes are the scopes of the tokens the tests use.
-var allScopes = "customers:read,customers:write,customer_sessions:read,customer_sessions:write"
+var allScopes = e2etest.AllScopes
 
 // org is an organization created through the CLI, with a token of allScopes.
 type org struct {

@@ -1,26 +1,21 @@
 package cluster
 
 import (
-	"bytes"
-	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
@@ -32,27 +27,13 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
-	if p := os.Getenv("GATEHOUSE_BIN"); p != "" {
-		binPath = p
-		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "gatehouse-cluster-")
+	bin, cleanup, err := e2etest.Binary(e2etest.RaceEnabled)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cluster:", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	binPath = filepath.Join(dir, "gatehouse")
-	args := []string{"build", "-o", binPath}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	cmd := exec.Command("go", append(args, "github.com/gatehouse/gatehouse/cmd/gatehouse")...)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "cluster: build gatehouse:", err)
-		return 1
-	}
+	defer cleanup()
+	binPath = bin
 	return m.Run()
 }
 
@@ -69,9 +50,7 @@ type deployment struct {
 	secret  string // empty: none given
 	appName string // empty on SQLite
 
-	mu     sync.Mutex
-	hidden []string // secrets and raw tokens no log may contain
-	logs   []*logBuffer
+	leaks e2etest.LeakCheck // secrets and raw tokens no log may contain
 }
 
 // newPostgres returns a deployment on a fresh PostgreSQL schema (not yet
@@ -107,36 +86,21 @@ func randHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func (d *deployment) hide(s string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.hidden = append(d.hidden, s)
-}
+func (d *deployment) hide(s string) { d.leaks.Hide(s) }
 
 // checkLogs fails t when a process log holds a secret or raw token, a
 // panic, or a data race report.
 func (d *deployment) checkLogs(t *testing.T) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, l := range d.logs {
+	t.Helper()
+	d.leaks.Check(t)
+	for _, l := range d.leaks.Logs() {
 		text := l.String()
-		for _, h := range d.hidden {
-			if h != "" && strings.Contains(text, h) {
-				t.Errorf("a log contains a secret or token (…%s):\n%s", h[len(h)-4:], text)
-			}
-		}
 		for _, bad := range []string{"DATA RACE", "panic:"} {
 			if strings.Contains(text, bad) {
 				t.Errorf("a log contains %q:\n%s", bad, text)
 			}
 		}
 	}
-}
-
-func (d *deployment) addLog(l *logBuffer) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.logs = append(d.logs, l)
 }
 
 // processEnv is the environment of every gatehouse process: the test's own
@@ -162,16 +126,9 @@ func (d *deployment) cli(args ...string) (stdout, stderr string, err error) {
 
 // run runs "gatehouse args... --db DSN", with or without the secret.
 func (d *deployment) run(withSecret bool, args ...string) (stdout, stderr string, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, append(args, "--db", d.dsn)...)
-	cmd.Env = d.processEnv(withSecret)
-	var out bytes.Buffer
-	errOut := &logBuffer{}
-	cmd.Stdout, cmd.Stderr = &out, errOut
-	d.addLog(errOut)
-	err = cmd.Run()
-	return out.String(), errOut.String(), err
+	errOut := d.leaks.NewLog()
+	stdout, err = e2etest.RunCLI(binPath, append(args, "--db", d.dsn), d.processEnv(withSecret), errOut)
+	return stdout, errOut.String(), err
 }
 
 // mustCLI runs a gatehouse command that must succeed and returns its stdout.
@@ -186,45 +143,26 @@ func (d *deployment) mustCLI(t *testing.T, args ...string) string {
 
 // instance is a running "gatehouse serve" process.
 type instance struct {
+	*e2etest.Process
 	URL  string
 	name string
-	cmd  *exec.Cmd
-	log  *logBuffer
-	done chan struct{} // closed when the process has exited
-	err  error         // its exit error, valid after done
+	log  *e2etest.SyncBuffer
 }
-
-var listenRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 // serve starts "gatehouse serve" on d and waits for its listening log line,
 // or for it to exit (then the returned instance has exited and err says so).
 func (d *deployment) serve(name string, withSecret bool, args ...string) (*instance, error) {
 	full := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", d.dsn, "--shutdown-timeout", "10s"}, args...)
-	cmd := exec.Command(binPath, full...)
-	cmd.Env = d.processEnv(withSecret)
-	in := &instance{name: name, cmd: cmd, log: &logBuffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = in.log, in.log
-	d.addLog(in.log)
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start gatehouse serve: %w", err)
+	p, err := e2etest.Start(binPath, full, d.processEnv(withSecret), d.leaks.NewLog())
+	if err != nil {
+		return nil, err
 	}
-	go func() { in.err = cmd.Wait(); close(in.done) }()
-	deadline := time.After(60 * time.Second)
-	for {
-		if m := listenRE.FindStringSubmatch(in.log.String()); m != nil {
-			in.URL = "http://" + m[1]
-			return in, nil
-		}
-		select {
-		case <-in.done:
-			return in, fmt.Errorf("gatehouse serve exited before listening (%v):\n%s", in.err, in.log)
-		case <-deadline:
-			_ = cmd.Process.Kill()
-			<-in.done
-			return in, fmt.Errorf("gatehouse serve did not log its address within 60s:\n%s", in.log)
-		case <-time.After(10 * time.Millisecond):
-		}
+	in := &instance{Process: p, name: name, log: p.Log()}
+	if err := p.WaitListening(60 * time.Second); err != nil {
+		return in, err
 	}
+	in.URL = p.URL()
+	return in, nil
 }
 
 // mustServe starts a ready instance that is stopped when the test ends.
@@ -235,18 +173,10 @@ func (d *deployment) mustServe(t *testing.T, name string, args ...string) *insta
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { in.stop(t) })
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for c := client.New(in.URL); ; {
-		err := c.Ready(ctx)
-		if err == nil {
-			return in
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("instance %s never became ready: %v\n%s", name, err, in.log)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := e2etest.WaitReady(in.URL, 30*time.Second); err != nil {
+		t.Fatalf("instance %s never became ready: %v\n%s", name, err, in.log)
 	}
+	return in
 }
 
 // client returns a client of in authenticated with token.
@@ -255,34 +185,18 @@ func (in *instance) client(token string) *client.Client {
 		client.WithHTTPClient(&http.Client{Timeout: clientTimeout}))
 }
 
-// wait waits up to timeout for the process to exit by itself.
-func (in *instance) wait(timeout time.Duration) (exited bool, err error) {
-	select {
-	case <-in.done:
-		return true, in.err
-	case <-time.After(timeout):
-		return false, nil
-	}
-}
-
 // stop sends SIGTERM and requires a clean exit.
 func (in *instance) stop(t *testing.T) {
 	t.Helper()
-	select {
-	case <-in.done:
+	if in.Exited() {
 		return
-	default:
 	}
-	_ = in.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-in.done:
-		if in.err != nil {
-			t.Errorf("instance %s exited with %v after SIGTERM:\n%s", in.name, in.err, in.log)
-		}
-	case <-time.After(20 * time.Second):
-		_ = in.cmd.Process.Kill()
-		<-in.done
+	exited, err := in.Terminate(20 * time.Second)
+	switch {
+	case !exited:
 		t.Errorf("instance %s did not stop within 20s of SIGTERM:\n%s", in.name, in.log)
+	case err != nil:
+		t.Errorf("instance %s exited with %v after SIGTERM:\n%s", in.name, err, in.log)
 	}
 }
 
@@ -298,22 +212,4 @@ func (d *deployment) adminDB(t *testing.T) *sql.DB {
 	db.SetMaxOpenConns(2)
 	t.Cleanup(func() { db.Close() })
 	return db
-}
-
-// logBuffer collects a process's output while tests read it.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -138,7 +138,7 @@ func testOutage(t *testing.T, kind outageKind) {
 		} else {
 			t.Logf("instance %d: first successful request %s after the database came back", i, tr.firstOK[i].Sub(outageEnd).Round(time.Millisecond))
 		}
-		if exited, err := ins[i].wait(0); exited {
+		if exited, err := ins[i].Wait(0); exited {
 			t.Fatalf("instance %d exited during the outage (%v):\n%s", i, err, ins[i].log)
 		}
 	}

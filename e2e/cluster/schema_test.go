@@ -138,7 +138,7 @@ func wantRefused(t *testing.T, in *instance, err error, what string, hints ...st
 	if in == nil {
 		t.Fatalf("%s: %v", what, err)
 	}
-	if exited, exitErr := in.wait(10 * time.Second); !exited || exitCode(exitErr) != 1 {
+	if exited, exitErr := in.Wait(10 * time.Second); !exited || exitCode(exitErr) != 1 {
 		t.Errorf("%s: got exited %v with %v, want exit status 1", what, exited, exitErr)
 	}
 	out := in.log.String()

@@ -165,7 +165,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	if _, err := st.RevokeAccessToken(ctx, tok.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	logw := secrets.newLog()
+	logw := secrets.NewLog()
 	api := httpapi.New(httpapi.Config{Store: st, Hasher: e.h, PublicURL: "http://127.0.0.1",
 		Logger: slog.New(slog.NewTextHandler(logw, nil))})
 	e.api = api
@@ -188,7 +188,7 @@ func (e *matrixEnv) mustOrg(t *testing.T, slug string) *gatehouse.Organization {
 func (e *matrixEnv) mustToken(t *testing.T, o *gatehouse.Organization, scopes []gatehouse.Scope, exp *time.Time) string {
 	t.Helper()
 	raw := token.New(token.PrefixOrganization)
-	secrets.add(raw)
+	secrets.Hide(raw)
 	if err := e.st.CreateAccessToken(context.Background(), &gatehouse.AccessToken{ID: gatehouse.NewID(),
 		OrganizationID: o.ID, TokenHash: e.h.Hash(raw), Scopes: scopes, CreatedAt: time.Now().UTC().Add(-2 * time.Hour), ExpiresAt: exp}); err != nil {
 		t.Fatal(err)
@@ -215,7 +215,7 @@ func (e *matrixEnv) mustFixture(t *testing.T, c *client.Client) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets.add(s.Token)
+	secrets.Hide(s.Token)
 	return fixture{cu, s}
 }
 
@@ -366,7 +366,7 @@ func (e *matrixEnv) credential(t *testing.T, rt httpapi.RouteInfo, cred string, 
 func (e *matrixEnv) mustSessionRow(t *testing.T, customerID string, expires time.Time, revoked bool) string {
 	t.Helper()
 	raw := token.New(token.PrefixSession)
-	secrets.add(raw)
+	secrets.Hide(raw)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	s := &gatehouse.Session{ID: gatehouse.NewID(), OrganizationID: e.orgA.ID, CustomerID: customerID,
 		TokenHash: e.h.Hash(raw), CreatedAt: now.Add(-2 * time.Hour), ExpiresAt: expires.UTC().Truncate(time.Microsecond)}

@@ -37,7 +37,7 @@ func TestCrashConsistency(t *testing.T) {
 			t.Log("DELETE /v1/customer-sessions/{id} is not served yet: revocation is exercised through customer deletes only")
 		}
 		l := loadgen.NewLedger()
-		defer func() { secrets.add(l.Tokens()...) }()
+		defer func() { secrets.Hide(l.Tokens()...) }()
 		rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 8))
 		var total, expected int64
 		for cycle := range crashCycles {

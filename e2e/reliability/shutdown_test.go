@@ -46,7 +46,7 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 		sigAt.Store(time.Now().UnixNano())
-		if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		if err := srv.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
 		sent := time.Now()
@@ -80,9 +80,8 @@ func TestGracefulShutdown(t *testing.T) {
 			t.Errorf("request in flight at SIGTERM: %v", err)
 		}
 		select {
-		case err := <-srv.done:
-			srv.done <- err
-			if err != nil {
+		case <-srv.Done():
+			if err := srv.Err(); err != nil {
 				t.Errorf("exit after SIGTERM: got %v, want status 0\n%s", err, srv.log)
 			}
 		case <-time.After(shutdownTimeout + 2*time.Second):

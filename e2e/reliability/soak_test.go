@@ -45,7 +45,7 @@ func TestSoak(t *testing.T) {
 		o := d.mustOrg(t, "soak")
 		srv := d.mustServe(t)
 		l := loadgen.NewLedger()
-		defer func() { secrets.add(l.Tokens()...) }()
+		defer func() { secrets.Hide(l.Tokens()...) }()
 		// A steady mix (deletes as frequent as creates) keeps the working
 		// set, and with it the session cache, the same size all along.
 		ops := loadgen.SteadyOps(hasSessionRevoke(t, srv, o.Token))
@@ -139,7 +139,7 @@ type procSample struct {
 func (s procSample) rssMiB() float64 { return float64(s.rss) / (1 << 20) }
 
 func sampleProc(srv *server) procSample {
-	pid := srv.cmd.Process.Pid
+	pid := srv.Pid()
 	var s procSample
 	if f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
 		sc := bufio.NewScanner(f)

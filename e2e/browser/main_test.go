@@ -1,8 +1,6 @@
 package browser
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,15 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 )
 
 var (
@@ -42,24 +38,14 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "browser:", err)
 		return 1
 	}
-	if p := os.Getenv("GATEHOUSE_BIN"); p != "" {
-		binPath = p
-		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "gatehouse-browser-")
+	// Never a -race build: the browser tests exercise the pages, not races.
+	bin, cleanup, err := e2etest.Binary(false)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "browser:", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	binPath = filepath.Join(dir, "gatehouse")
-	cmd := exec.Command("go", "build", "-o", binPath, "./cmd/gatehouse")
-	cmd.Dir = repoRoot
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "browser: build gatehouse:", err)
-		return 1
-	}
+	defer cleanup()
+	binPath = bin
 	return m.Run()
 }
 
@@ -115,9 +101,7 @@ type deployment struct {
 	t      *testing.T
 	dsn    string
 	secret string
-	mu     sync.Mutex
-	logs   []*syncBuffer
-	hidden []string // tokens no log may contain
+	leaks  e2etest.LeakCheck // tokens no log may contain
 }
 
 func newDeployment(t *testing.T) *deployment {
@@ -135,44 +119,24 @@ func (d *deployment) env() []string {
 	return append(os.Environ(), "GATEHOUSE_DB="+d.dsn, "GATEHOUSE_SECRET="+d.secret)
 }
 
-func (d *deployment) hide(s string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.hidden = append(d.hidden, s)
-}
+func (d *deployment) hide(s string) { d.leaks.Hide(s) }
 
 // checkLogs fails the test when a server or CLI log shows a raw token.
 func (d *deployment) checkLogs() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, l := range d.logs {
-		text := l.String()
-		for _, h := range d.hidden {
-			if h != "" && strings.Contains(text, h) {
-				d.t.Errorf("a log contains a token (…%s)", h[len(h)-4:])
-			}
-		}
+	for _, l := range d.leaks.Leaks() {
+		d.t.Errorf("a log contains a token (…%s)", l.Tail())
 	}
 }
 
 // mustCLI runs "gatehouse args..." and returns its stdout.
 func (d *deployment) mustCLI(args ...string) string {
 	d.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, args...)
-	cmd.Env = d.env()
-	var out bytes.Buffer
-	errOut := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = &out, errOut
-	err := cmd.Run()
-	d.mu.Lock()
-	d.logs = append(d.logs, errOut)
-	d.mu.Unlock()
+	errOut := d.leaks.NewLog()
+	out, err := e2etest.RunCLI(binPath, args, d.env(), errOut)
 	if err != nil {
 		d.t.Fatalf("gatehouse %s: %v\nstderr: %s", strings.Join(args, " "), err, errOut)
 	}
-	return out.String()
+	return out
 }
 
 // org is an organization created with the CLI, and its access token.
@@ -189,8 +153,7 @@ func (d *deployment) mustOrg(name, slug string) *org {
 		d.t.Fatalf("org create output: %v", err)
 	}
 	var tok apitype.AccessToken
-	scopes := "customers:read,customers:write,customer_sessions:read,customer_sessions:write"
-	if err := json.Unmarshal([]byte(d.mustCLI("token", "create", "--org", slug, "--scopes", scopes)), &tok); err != nil {
+	if err := json.Unmarshal([]byte(d.mustCLI("token", "create", "--org", slug, "--scopes", e2etest.AllScopes)), &tok); err != nil {
 		d.t.Fatalf("token create output: %v", err)
 	}
 	d.hide(tok.Token)
@@ -203,52 +166,28 @@ func (o *org) merchant(s *server) *client.Client { return client.New(s.URL, clie
 
 // server is a running "gatehouse serve".
 type server struct {
-	URL  string
-	cmd  *exec.Cmd
-	log  *syncBuffer
-	done chan error
+	*e2etest.Process
+	URL string
+	log *e2etest.SyncBuffer
 }
-
-var listenRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 // mustServe starts "gatehouse serve" on a free port, waits until it is
 // ready and checks it serves the portal. It stops (SIGTERM) at the end.
 func (d *deployment) mustServe(args ...string) *server {
 	d.t.Helper()
-	cmd := exec.Command(binPath, append([]string{"serve", "--addr", "127.0.0.1:0", "--shutdown-timeout", "5s"}, args...)...)
-	cmd.Env = d.env()
-	s := &server{cmd: cmd, log: &syncBuffer{}, done: make(chan error, 1)}
-	cmd.Stderr, cmd.Stdout = s.log, s.log
-	d.mu.Lock()
-	d.logs = append(d.logs, s.log)
-	d.mu.Unlock()
-	if err := cmd.Start(); err != nil {
-		d.t.Fatalf("start gatehouse serve: %v", err)
+	p, err := e2etest.Start(binPath, append([]string{"serve", "--addr", "127.0.0.1:0", "--shutdown-timeout", "5s"}, args...),
+		d.env(), d.leaks.NewLog())
+	if err != nil {
+		d.t.Fatal(err)
 	}
-	go func() { s.done <- cmd.Wait() }()
+	s := &server{Process: p, log: p.Log()}
 	d.t.Cleanup(s.stop)
-	deadline := time.Now().Add(60 * time.Second)
-	for s.URL == "" {
-		if m := listenRE.FindStringSubmatch(s.log.String()); m != nil {
-			s.URL = "http://" + m[1]
-			break
-		}
-		select {
-		case err := <-s.done:
-			s.done <- err
-			d.t.Fatalf("gatehouse serve %s exited before listening (%v):\n%s", strings.Join(args, " "), err, s.log)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("gatehouse serve did not log its address within 60s:\n%s", s.log)
-		}
+	if err := p.WaitListening(60 * time.Second); err != nil {
+		d.t.Fatalf("%v\n(args: %s)", err, strings.Join(args, " "))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for c := client.New(s.URL); c.Ready(ctx) != nil; time.Sleep(50 * time.Millisecond) {
-		if ctx.Err() != nil {
-			d.t.Fatalf("gatehouse serve never became ready:\n%s", s.log)
-		}
+	s.URL = p.URL()
+	if err := e2etest.WaitReady(s.URL, 30*time.Second); err != nil {
+		d.t.Fatalf("gatehouse serve never became ready:\n%s", s.log)
 	}
 	if !servesPortal(s.URL) {
 		d.t.Fatalf("gatehouse serve does not serve the portal (GET /any/portal/static/portal.css); mount internal/web outside /v1/")
@@ -267,34 +206,9 @@ func servesPortal(base string) bool {
 	return resp.StatusCode == http.StatusOK && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css")
 }
 
-// stop sends SIGTERM and waits for the process.
+// stop sends SIGTERM and waits for the process (killing it after 15s).
 func (s *server) stop() {
-	if s.cmd == nil || s.cmd.ProcessState != nil {
-		return
+	if !s.Exited() {
+		s.Terminate(15 * time.Second)
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(15 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a process writing while a test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,37 +9,18 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/apitype"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 )
-
-// syncBuffer is a bytes.Buffer safe to write from a running server while a
-// test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // mustRun runs the program with env (a map standing in for the process
 // environment) and returns its exit code, stdout and stderr.
 func mustRun(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errOut syncBuffer
+	var out, errOut e2etest.SyncBuffer
 	code := run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
@@ -167,13 +147,11 @@ func TestPostgresNeedsSecret(t *testing.T) {
 	}
 }
 
-var listenRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
-
 func TestServeShutsDownOnCancel(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut e2etest.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", "sqlite:" + filepath.Join(dir, "s.db"), "--secret", "s3cret-value"},
@@ -181,9 +159,7 @@ func TestServeShutsDownOnCancel(t *testing.T) {
 	}()
 	var addr string
 	for deadline := time.Now().Add(10 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := listenRE.FindStringSubmatch(errOut.String()); m != nil {
-			addr = m[1]
-		}
+		addr, _ = e2etest.ListenAddr(errOut.String())
 	}
 	if addr == "" {
 		t.Fatalf("no listening line in log: %s", errOut.String())

@@ -1,40 +1,22 @@
 package mail_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/mailtest"
 )
 
-// syncBuffer is a log sink safe for the queue's concurrent workers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// fastOptions retries quickly so tests stay short.
-func fastOptions(logs *syncBuffer) mail.QueueOptions {
+// fastOptions retries quickly so tests stay short. logs is safe for the
+// queue's concurrent workers.
+func fastOptions(logs *e2etest.SyncBuffer) mail.QueueOptions {
 	return mail.QueueOptions{
 		BaseDelay:      5 * time.Millisecond,
 		MaxDelay:       20 * time.Millisecond,
@@ -54,7 +36,7 @@ func mustClose(t *testing.T, q *mail.Queue) {
 
 func TestQueueRetriesTransientFailures(t *testing.T) {
 	srv := mailtest.Start(t, mailtest.FailFirst(2))
-	logs := &syncBuffer{}
+	logs := &e2etest.SyncBuffer{}
 	q := mail.NewQueue(mustSMTP(t, srv.URL()), fastOptions(logs))
 	q.Enqueue(testMessage("jane.doe@example.com"))
 	got := srv.WaitFor(t, func(r mailtest.Received) bool { return r.To[0] == "jane.doe@example.com" }, 10*time.Second)
@@ -85,7 +67,7 @@ func TestQueueRetriesTransientFailures(t *testing.T) {
 
 func TestQueueGivesUpAfterMaxAttempts(t *testing.T) {
 	srv := mailtest.Start(t, mailtest.FailFirst(1000))
-	logs := &syncBuffer{}
+	logs := &e2etest.SyncBuffer{}
 	opts := fastOptions(logs)
 	opts.MaxAttempts = 3
 	q := mail.NewQueue(mustSMTP(t, srv.URL()), opts)
@@ -105,7 +87,7 @@ func TestQueueGivesUpAfterMaxAttempts(t *testing.T) {
 
 func TestQueueDoesNotRetryPermanentFailures(t *testing.T) {
 	srv := mailtest.Start(t, mailtest.RejectAll())
-	q := mail.NewQueue(mustSMTP(t, srv.URL()), fastOptions(&syncBuffer{}))
+	q := mail.NewQueue(mustSMTP(t, srv.URL()), fastOptions(&e2etest.SyncBuffer{}))
 	q.Enqueue(testMessage("a@example.com"))
 	mustClose(t, q)
 	if n := srv.Attempts(); n != 1 {
@@ -118,7 +100,7 @@ func TestQueueDoesNotRetryPermanentFailures(t *testing.T) {
 
 func TestQueueCloseDrains(t *testing.T) {
 	srv := mailtest.Start(t, mailtest.FailFirst(3))
-	q := mail.NewQueue(mustSMTP(t, srv.URL()), fastOptions(&syncBuffer{}))
+	q := mail.NewQueue(mustSMTP(t, srv.URL()), fastOptions(&e2etest.SyncBuffer{}))
 	const n = 25
 	for i := range n {
 		q.Enqueue(testMessage(fmt.Sprintf("user%d@example.com", i)))

@@ -18,18 +18,7 @@ import (
 var binPath string
 
 func TestMain(m *testing.M) {
-	os.Exit(testMain(m))
-}
-
-func testMain(m *testing.M) int {
-	bin, cleanup, err := e2etest.Binary(e2etest.RaceEnabled)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
-	}
-	defer cleanup()
-	binPath = bin
-	return m.Run()
+	os.Exit(e2etest.Main(m, "e2e", e2etest.RaceEnabled, &binPath))
 }
 
 // backend is a database Gatehouse can run on.

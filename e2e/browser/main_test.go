@@ -39,14 +39,7 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	// Never a -race build: the browser tests exercise the pages, not races.
-	bin, cleanup, err := e2etest.Binary(false)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "browser:", err)
-		return 1
-	}
-	defer cleanup()
-	binPath = bin
-	return m.Run()
+	return e2etest.Main(m, "browser", false, &binPath)
 }
 
 // findRepoRoot walks up from the working directory to go.mod.

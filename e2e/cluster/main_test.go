@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,18 +22,7 @@ import (
 var binPath string
 
 func TestMain(m *testing.M) {
-	os.Exit(testMain(m))
-}
-
-func testMain(m *testing.M) int {
-	bin, cleanup, err := e2etest.Binary(e2etest.RaceEnabled)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "cluster:", err)
-		return 1
-	}
-	defer cleanup()
-	binPath = bin
-	return m.Run()
+	os.Exit(e2etest.Main(m, "cluster", e2etest.RaceEnabled, &binPath))
 }
 
 // clientTimeout bounds every request: a request still running after it

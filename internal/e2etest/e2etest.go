@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -55,6 +56,20 @@ func Binary(race bool) (path string, cleanup func(), err error) {
 		return "", nil, fmt.Errorf("build gatehouse: %w", err)
 	}
 	return path, cleanup, nil
+}
+
+// Main is the body of a TestMain that needs nothing but the binary: it
+// stores Binary(race) in *bin, runs the tests and returns their exit code
+// (1 when the build fails, the error printed after name).
+func Main(m *testing.M, name string, race bool, bin *string) int {
+	path, cleanup, err := Binary(race)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	defer cleanup()
+	*bin = path
+	return m.Run()
 }
 
 // RunCLI runs bin with args and env (nil: the test's own environment) for at

@@ -68,10 +68,14 @@ func (s *Store) CreateSession(ctx context.Context, ss *gatehouse.Session) error 
 // unique) of the session whose digest is one of hashes, joined with its live
 // customer, through a prepared statement. It returns the session whatever
 // its expiry or revocation, and ENotFound when there is none or its
-// customer is deleted.
+// customer is deleted. On PostgreSQL concurrent calls share one statement
+// (readbatch.go); each still reads the database after it was made.
 func (s *Store) SessionByHash(ctx context.Context, hashes []string) (*gatehouse.Session, *gatehouse.Customer, error) {
 	if len(hashes) == 0 {
 		return nil, nil, gatehouse.ErrNotFound
+	}
+	if s.batch != nil {
+		return s.batch.get(ctx, hashes)
 	}
 	st, err := s.stmt(ctx, `SELECT `+sessionColumns+`, `+customerColumns+`
 		FROM customer_sessions s JOIN customers c ON c.id = s.customer_id

@@ -64,6 +64,10 @@ type Store struct {
 	// gc batches the hot single-row writes (CreateSession, TouchSession)
 	// into group commits on SQLite; nil on PostgreSQL.
 	gc *groupCommitter
+
+	// batch gathers concurrent token checks into one statement on
+	// PostgreSQL (readbatch.go); nil on SQLite.
+	batch *sessionBatcher
 }
 
 var _ gatehouse.Store = (*Store)(nil)
@@ -86,6 +90,8 @@ func newStore(d dialect, w, r *sql.DB) *Store {
 	s := &Store{dialect: d, w: w, r: r, stmts: map[string]*sql.Stmt{}}
 	if d == dialectSQLite {
 		s.gc = newGroupCommitter(w)
+	} else {
+		s.batch = newSessionBatcher(s, r.Stats().MaxOpenConnections/batchConnsPerSlot)
 	}
 	return s
 }

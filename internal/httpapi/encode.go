@@ -29,7 +29,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		buf.WriteString(`{"error":"InternalServerError","detail":"Internal server error."}` + "\n")
 		status = http.StatusInternalServerError
 	}
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	writeBody(w, status, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+// writeBody writes the JSON body b with its type and length.
+func writeBody(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))

@@ -12,7 +12,7 @@ import (
 // portalMe is GET /v1/customer-portal/customers/me (§C.9).
 func (s *Server) portalMe(w http.ResponseWriter, r *http.Request) error {
 	c, _ := customerOf(r)
-	writeJSON(w, http.StatusOK, portalCustomerJSON(c))
+	writePortalCustomer(w, http.StatusOK, c)
 	return nil
 }
 
@@ -92,7 +92,7 @@ func (s *Server) portalUpdateMe(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.UpdateCustomer(r.Context(), &c); err != nil {
 		return fmt.Errorf("update portal customer %s: %w", c.ID, err)
 	}
-	writeJSON(w, http.StatusOK, portalCustomerJSON(&c))
+	writePortalCustomer(w, http.StatusOK, &c)
 	return nil
 }
 

@@ -1,0 +1,162 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/apitype"
+)
+
+// The portal's /customers/me answer is the hottest body Gatehouse writes,
+// so it is appended by hand instead of through reflection. The output is
+// byte for byte what writeJSON(portalCustomerJSON(c)) produces
+// (encode_portal_test.go compares the two over random customers).
+
+// bodyBuf is a pooled body buffer (a pointer, so that Put does not
+// allocate).
+type bodyBuf struct{ b []byte }
+
+var bodyPool = sync.Pool{New: func() any { return &bodyBuf{b: make([]byte, 0, 1024)} }}
+
+// writePortalCustomer writes c as the portal's Customer (§D.6), exactly as
+// writeJSON(w, status, portalCustomerJSON(c)) would.
+func writePortalCustomer(w http.ResponseWriter, status int, c *gatehouse.Customer) {
+	buf := bodyPool.Get().(*bodyBuf)
+	b := appendPortalCustomer(buf.b[:0], c)
+	writeBody(w, status, b)
+	buf.b = b
+	bodyPool.Put(buf)
+}
+
+// appendPortalCustomer appends the JSON of portalCustomerJSON(c) to b.
+func appendPortalCustomer(b []byte, c *gatehouse.Customer) []byte {
+	b = append(b, `{"created_at":`...)
+	b = appendTime(b, c.CreatedAt)
+	b = append(b, `,"modified_at":`...)
+	if c.ModifiedAt == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendTime(b, *c.ModifiedAt)
+	}
+	b = append(b, `,"id":`...)
+	b = appendJSONString(b, c.ID)
+	b = append(b, `,"email":`...)
+	b = appendStringPtr(b, c.Email)
+	b = append(b, `,"email_verified":`...)
+	b = strconv.AppendBool(b, c.EmailVerified)
+	b = append(b, `,"name":`...)
+	b = appendStringPtr(b, c.Name)
+	b = append(b, `,"billing_name":`...)
+	b = appendStringPtr(b, c.EffectiveBillingName())
+	b = append(b, `,"billing_address":`...)
+	if a := c.BillingAddress; a == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, `{"line1":`...)
+		b = appendStringPtr(b, a.Line1)
+		b = append(b, `,"line2":`...)
+		b = appendStringPtr(b, a.Line2)
+		b = append(b, `,"postal_code":`...)
+		b = appendStringPtr(b, a.PostalCode)
+		b = append(b, `,"city":`...)
+		b = appendStringPtr(b, a.City)
+		b = append(b, `,"state":`...)
+		b = appendStringPtr(b, a.State)
+		b = append(b, `,"country":`...)
+		b = appendJSONString(b, a.Country)
+		b = append(b, '}')
+	}
+	b = append(b, `,"tax_id":`...)
+	if t := c.TaxID; t == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		b = appendJSONString(b, t.Number)
+		b = append(b, ',')
+		b = appendJSONString(b, t.Format)
+		b = append(b, ']')
+	}
+	b = append(b, `,"oauth_accounts":{},"default_payment_method_id":null,"type":`...)
+	typ := c.Type
+	if typ == "" {
+		typ = gatehouse.CustomerIndividual
+	}
+	b = appendJSONString(b, typ)
+	b = append(b, `,"locale":`...)
+	b = appendStringPtr(b, c.Locale)
+	return append(b, '}')
+}
+
+// appendTime appends t quoted, as apitype.Time encodes it.
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().Truncate(time.Microsecond).AppendFormat(b, apitype.TimeFormat)
+	return append(b, '"')
+}
+
+func appendStringPtr(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	return appendJSONString(b, *s)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s quoted as encoding/json does with HTML
+// escaping off: \" \\ \b \f \n \r \t, other control characters as \u00XX,
+// invalid UTF-8 as \ufffd, and U+2028 and U+2029 escaped.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

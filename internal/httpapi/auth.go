@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -18,9 +19,44 @@ type subject struct {
 	token    *gatehouse.AccessToken // AuthOrganization
 	session  *gatehouse.Session     // AuthCustomer
 	customer *gatehouse.Customer    // AuthCustomer: the session's live customer
+	ctx      subjectCtx             // the request's context carrying this subject (withSubject)
+}
+
+// cachedSubject is a customer subject answered by the session cache, with
+// the copies of its session and customer in the same allocation.
+type cachedSubject struct {
+	subject
+	sess gatehouse.Session
+	cust gatehouse.Customer
+}
+
+// sessionPeeker is the session cache's allocation-free lookup
+// (sessioncache.Store.CachedSession).
+type sessionPeeker interface {
+	CachedSession(d token.Digest, sess *gatehouse.Session, cust *gatehouse.Customer) bool
 }
 
 type subjectKey struct{}
+
+// subjectCtx is a context carrying a subject under subjectKey: what
+// context.WithValue makes, without an allocation of its own.
+type subjectCtx struct {
+	context.Context
+	sub *subject
+}
+
+func (c *subjectCtx) Value(key any) any {
+	if _, ok := key.(subjectKey); ok {
+		return c.sub
+	}
+	return c.Context.Value(key)
+}
+
+// withSubject returns a shallow copy of r whose context carries sub.
+func withSubject(r *http.Request, sub *subject) *http.Request {
+	sub.ctx = subjectCtx{Context: r.Context(), sub: sub}
+	return r.WithContext(&sub.ctx)
+}
 
 // sessionScopes are the scopes every customer session carries (§A.1).
 var sessionScopes = []gatehouse.Scope{gatehouse.ScopeCustomerPortalWrite}
@@ -142,6 +178,16 @@ func (s *Server) lookup(r *http.Request, tok string) (*subject, string, error) {
 		}
 		return &subject{kind: AuthOrganization, token: t}, "", nil
 	case token.PrefixSession:
+		if s.peek != nil {
+			cs := new(cachedSubject)
+			if s.peek.CachedSession(s.hasher.Sum(tok), &cs.sess, &cs.cust) {
+				if st := cs.sess.State(now); st != "" {
+					return nil, st, nil
+				}
+				cs.subject = subject{kind: AuthCustomer, session: &cs.sess, customer: &cs.cust}
+				return &cs.subject, "", nil
+			}
+		}
 		sess, cust, err := s.store.SessionByHash(ctx, s.hasher.Hashes(tok))
 		if err != nil {
 			return nil, lookupReason(err), lookupErr(err)

@@ -75,10 +75,16 @@ func TestRevocationThroughCache(t *testing.T) {
 	for name, revoke := range paths {
 		tok := e.mustSession("A", `{"customer_id":"{a1}"}`)["token"].(string)
 		e.tok["s"] = tok
+		var bodies []string
 		for range 2 { // the second answer comes from the cache
-			if w := e.do("GET", "/v1/customer-portal/customers/me", "s", ""); w.Code != 200 {
+			w := e.do("GET", "/v1/customer-portal/customers/me", "s", "")
+			if w.Code != 200 {
 				t.Fatalf("%s: before: %d", name, w.Code)
 			}
+			bodies = append(bodies, w.Body.String())
+		}
+		if bodies[0] != bodies[1] {
+			t.Fatalf("%s: cached answer differs:\n%s\n%s", name, bodies[0], bodies[1])
 		}
 		revoke(tok)
 		checkReason(t, e, "/v1/customer-portal/customers/me", "s", "revoked")

@@ -147,7 +147,7 @@ func (s *Server) serve(w *recorder, r *http.Request) {
 		return
 	}
 	if sub != nil {
-		r = r.WithContext(context.WithValue(r.Context(), subjectKey{}, sub))
+		r = withSubject(r, sub)
 	}
 	if err := rt.h(w, r); err != nil {
 		s.writeError(w, r, err)

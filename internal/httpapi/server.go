@@ -84,6 +84,7 @@ type Server struct {
 	now       func() time.Time
 	log       *slog.Logger
 	router    *router
+	peek      sessionPeeker // the store's allocation-free session cache lookup, if it has one
 
 	login     *login.Service
 	ownLogin  bool
@@ -120,6 +121,7 @@ func New(cfg Config) *Server {
 		metrics:   cfg.Metrics,
 		openapi:   openapi.Handler(),
 	}
+	s.peek, _ = cfg.Store.(sessionPeeker)
 	if s.ttl <= 0 {
 		s.ttl = time.Hour
 	}

@@ -12,10 +12,12 @@ package sessioncache
 
 import (
 	"context"
+	"encoding/hex"
 	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/token"
 )
 
 // Store wraps a gatehouse.Store, caching SessionByHash results.
@@ -25,10 +27,10 @@ type Store struct {
 	mu         sync.RWMutex
 	gen        uint64 // bumped by every invalidation; guards against stale fills
 	max        int
-	byHash     map[string]*entry
-	bySession  map[string]string              // session ID → cache key
-	byCustomer map[string]map[string]struct{} // customer ID → cache keys
-	org        orgCache                       // organization tokens and organizations (orgcache.go)
+	byHash     map[token.Digest]*entry              // raw digest under the current secret
+	bySession  map[string]token.Digest              // session ID → cache key
+	byCustomer map[string]map[token.Digest]struct{} // customer ID → cache keys
+	org        orgCache                             // organization tokens and organizations (orgcache.go)
 }
 
 type entry struct {
@@ -50,9 +52,9 @@ func New(s gatehouse.Store, max int) *Store {
 }
 
 func (c *Store) reset() {
-	c.byHash = make(map[string]*entry)
-	c.bySession = make(map[string]string)
-	c.byCustomer = make(map[string]map[string]struct{})
+	c.byHash = make(map[token.Digest]*entry)
+	c.bySession = make(map[string]token.Digest)
+	c.byCustomer = make(map[string]map[token.Digest]struct{})
 }
 
 // Len returns the number of cached sessions.
@@ -62,15 +64,33 @@ func (c *Store) Len() int {
 	return len(c.byHash)
 }
 
+// CachedSession copies the cached session of digest d (token.Hasher.Sum:
+// the digest under the current secret) and its customer into sess and cust
+// and reports whether it was cached. It does not allocate and never reads
+// the store: on false, call SessionByHash, which fills the cache. Maps and
+// nested pointers of the copies are shared and must not be changed.
+func (c *Store) CachedSession(d token.Digest, sess *gatehouse.Session, cust *gatehouse.Customer) bool {
+	c.mu.RLock()
+	e, ok := c.byHash[d]
+	if ok {
+		*sess, *cust = e.sess, e.cust
+	}
+	c.mu.RUnlock()
+	return ok
+}
+
 // SessionByHash answers from the cache when it can, else from the store,
-// remembering a found session. hashes[0] (the digest under the current
+// remembering a found session. hashes[0] (the hex digest under the current
 // secret) is the cache key. The returned values are copies the caller may
 // change; their maps and nested pointers are shared and must not be.
 func (c *Store) SessionByHash(ctx context.Context, hashes []string) (*gatehouse.Session, *gatehouse.Customer, error) {
-	if len(hashes) == 0 {
+	var key token.Digest
+	if len(hashes) == 0 || hex.DecodedLen(len(hashes[0])) != len(key) {
 		return c.Store.SessionByHash(ctx, hashes)
 	}
-	key := hashes[0]
+	if _, err := hex.Decode(key[:], []byte(hashes[0])); err != nil {
+		return c.Store.SessionByHash(ctx, hashes)
+	}
 	c.mu.RLock()
 	e, ok := c.byHash[key]
 	gen := c.gen
@@ -92,7 +112,7 @@ func (c *Store) SessionByHash(ctx context.Context, hashes []string) (*gatehouse.
 		c.bySession[s.ID] = key
 		keys := c.byCustomer[cu.ID]
 		if keys == nil {
-			keys = make(map[string]struct{})
+			keys = make(map[token.Digest]struct{})
 			c.byCustomer[cu.ID] = keys
 		}
 		keys[key] = struct{}{}

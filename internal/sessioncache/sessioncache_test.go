@@ -2,6 +2,7 @@ package sessioncache_test
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"sync"
 	"testing"
@@ -170,5 +171,45 @@ func TestNoStaleFillUnderRace(t *testing.T) {
 	}
 	if s, _ := f.mustCheck(t); s.State(now) != gatehouse.ReasonRevoked {
 		t.Errorf("state after racing readers stopped = %q, want revoked", s.State(now))
+	}
+}
+
+// TestCachedSession checks the allocation-free lookup by raw digest: a miss
+// before any check, a hit (with equal copies) after one, a miss again once
+// the session is revoked or its customer changed.
+func TestCachedSession(t *testing.T) {
+	f := mustFixture(t)
+	ctx := context.Background()
+	var d token.Digest
+	if _, err := hex.Decode(d[:], []byte(f.hash[0])); err != nil {
+		t.Fatal(err)
+	}
+	var s gatehouse.Session
+	var c gatehouse.Customer
+	if f.cache.CachedSession(d, &s, &c) {
+		t.Fatal("CachedSession hit before any check")
+	}
+	f.mustCheck(t)
+	if !f.cache.CachedSession(d, &s, &c) || s.ID != f.sess.ID || c.ID != f.cust.ID {
+		t.Fatalf("CachedSession after a check = %s/%s, want %s/%s", s.ID, c.ID, f.sess.ID, f.cust.ID)
+	}
+	if n := testing.AllocsPerRun(100, func() { f.cache.CachedSession(d, &s, &c) }); n != 0 {
+		t.Errorf("CachedSession allocates %v times", n)
+	}
+	name := "Jane"
+	cu := *f.cust
+	cu.Name = &name
+	if err := f.cache.UpdateCustomer(ctx, &cu); err != nil {
+		t.Fatal(err)
+	}
+	if f.cache.CachedSession(d, &s, &c) {
+		t.Fatal("CachedSession hit after a customer change")
+	}
+	f.mustCheck(t)
+	if err := f.cache.RevokeSession(ctx, f.org.ID, f.sess.ID, "test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if f.cache.CachedSession(d, &s, &c) {
+		t.Fatal("CachedSession hit after revocation")
 	}
 }

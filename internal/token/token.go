@@ -105,7 +105,11 @@ func Parse(tok string) (prefix string, ok bool) {
 			return prefix, false
 		}
 	}
-	crc := crc32.ChecksumIEEE([]byte(body[:randomLen]))
+	crc := ^uint32(0) // crc32.ChecksumIEEE without the []byte copy
+	for i := 0; i < randomLen; i++ {
+		crc = crc32.IEEETable[byte(crc)^body[i]] ^ crc>>8
+	}
+	crc = ^crc
 	for i := BodyLen - 1; i >= randomLen; i-- {
 		if body[i] != alphabet[crc%62] {
 			return prefix, false
@@ -136,8 +140,23 @@ func isBase62(c byte) bool {
 // Hasher computes HMAC-SHA256 digests of tokens and codes under the current
 // secret and any previous ones (for rotation without mass logout).
 type Hasher struct {
-	pools []*sync.Pool // one per secret, current first
+	pools []*sync.Pool // one per secret, current first; of *mac
 }
+
+// mac is a pooled HMAC with scratch space, so that hashing a string
+// allocates nothing: the input is copied into buf and the sum lands in sum.
+type mac struct {
+	h   hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
+}
+
+// Digest is a raw HMAC-SHA256 digest; its lowercase hex form is what Hash
+// returns and what the stores keep.
+type Digest [sha256.Size]byte
+
+// String returns d in lowercase hex, as Hash does.
+func (d Digest) String() string { return hex.EncodeToString(d[:]) }
 
 // NewHasher returns a Hasher; current signs everything new, previous secrets
 // are only used to recognise what they signed.
@@ -145,7 +164,7 @@ func NewHasher(current string, previous ...string) *Hasher {
 	h := &Hasher{}
 	for _, s := range append([]string{current}, previous...) {
 		key := []byte(s)
-		h.pools = append(h.pools, &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }})
+		h.pools = append(h.pools, &sync.Pool{New: func() any { return &mac{h: hmac.New(sha256.New, key)} }})
 	}
 	return h
 }
@@ -166,14 +185,28 @@ func (h *Hasher) Hashes(s string) []string {
 	return out
 }
 
+// Sum returns the raw digest of s under the current secret: Hash(s)
+// before hex encoding. It allocates nothing.
+func (h *Hasher) Sum(s string) Digest {
+	return h.sum(0, s)
+}
+
 func (h *Hasher) digest(i int, s string) string {
-	m := h.pools[i].Get().(hash.Hash)
-	m.Reset()
-	m.Write([]byte(s))
-	var sum [sha256.Size]byte
-	out := hex.EncodeToString(m.Sum(sum[:0]))
+	d := h.sum(i, s)
+	return hex.EncodeToString(d[:])
+}
+
+func (h *Hasher) sum(i int, s string) Digest {
+	m := h.pools[i].Get().(*mac)
+	m.h.Reset()
+	m.buf = append(m.buf[:0], s...)
+	m.h.Write(m.buf)
+	d := Digest(m.h.Sum(m.sum[:0]))
+	if cap(m.buf) > 256 { // a long code or token: do not keep it pooled
+		m.buf = nil
+	}
 	h.pools[i].Put(m)
-	return out
+	return d
 }
 
 // Redact returns a form of tok safe to log: its prefix and last 4 characters.

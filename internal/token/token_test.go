@@ -105,6 +105,25 @@ func TestHasher(t *testing.T) {
 	}
 }
 
+// TestSum checks that Sum is Hash before hex encoding, under the current
+// secret, for tokens and for inputs longer than the pooled scratch space,
+// and that neither Sum nor Parse allocates.
+func TestSum(t *testing.T) {
+	r := NewHasher("new", "old")
+	for _, s := range []string{New(PrefixSession), "A1B2C3", "", strings.Repeat("x", 1000)} {
+		if got, want := r.Sum(s).String(), r.Hash(s); got != want {
+			t.Errorf("Sum(%.20q) = %s, want %s", s, got, want)
+		}
+	}
+	tok := New(PrefixSession)
+	if n := testing.AllocsPerRun(100, func() { r.Sum(tok) }); n != 0 {
+		t.Errorf("Sum allocates %v times", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { Parse(tok) }); n != 0 {
+		t.Errorf("Parse allocates %v times", n)
+	}
+}
+
 func TestRedact(t *testing.T) {
 	tok := New(PrefixOrganization)
 	r := Redact(tok)
@@ -128,6 +147,7 @@ func FuzzParse(f *testing.F) {
 
 func BenchmarkParse(b *testing.B) {
 	tok := New(PrefixSession)
+	b.ReportAllocs()
 	for b.Loop() {
 		Parse(tok)
 	}
@@ -139,5 +159,14 @@ func BenchmarkHash(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		h.Hash(tok)
+	}
+}
+
+func BenchmarkSum(b *testing.B) {
+	h := NewHasher("secret")
+	tok := New(PrefixSession)
+	b.ReportAllocs()
+	for b.Loop() {
+		h.Sum(tok)
 	}
 }

@@ -35,8 +35,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeBody writes the JSON body b with its type and length.
 func writeBody(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h["Content-Type"] = hdrJSON
+	if rec, ok := w.(*recorder); ok { // the slice lives in the recorder: no allocation
+		rec.length[0] = strconv.Itoa(len(b))
+		h["Content-Length"] = rec.length[:]
+	} else {
+		h.Set("Content-Length", strconv.Itoa(len(b)))
+	}
 	w.WriteHeader(status)
 	w.Write(b)
 }

@@ -19,7 +19,31 @@ const (
 // supportedVersion reports whether v is an accepted Polar-Version. The three
 // versions are identical for every endpoint here (contract §1.2).
 func supportedVersion(v string) bool {
-	return v == "2026-04" || v == "2026-10" || v == "2027-01"
+	return versionHeader(v) != nil
+}
+
+// Header values set on every response, assigned to the header map without
+// the allocation of Header.Set. Sharing them is safe: nothing changes a
+// header value in place (Add appends to a full slice, so it copies), and
+// net/http copies the map when the header is written.
+var (
+	hdrNoStore  = []string{"private, no-store"}
+	hdrJSON     = []string{"application/json"}
+	hdrVersions = [...][]string{{"2026-04"}, {"2026-10"}, {"2027-01"}}
+)
+
+// versionHeader returns the Polar-Version header value of a supported
+// version v, else nil.
+func versionHeader(v string) []string {
+	switch v {
+	case "2026-04":
+		return hdrVersions[0]
+	case "2026-10":
+		return hdrVersions[1]
+	case "2027-01":
+		return hdrVersions[2]
+	}
+	return nil
 }
 
 // recorder remembers the status written and the matched route, for logs
@@ -28,6 +52,7 @@ type recorder struct {
 	http.ResponseWriter
 	status int
 	route  string
+	length [1]string // the Content-Length header value (writeBody)
 }
 
 func (w *recorder) WriteHeader(code int) {
@@ -110,12 +135,14 @@ func (s *Server) serve(w *recorder, r *http.Request) {
 	version := r.Header.Get("Polar-Version")
 	if version == "" {
 		version = defaultVersion
-	} else if !supportedVersion(version) {
+	}
+	vh := versionHeader(version)
+	if vh == nil {
 		writeJSON(w, http.StatusNotFound, detailBody{"Not Found"})
 		return
 	}
-	h.Set("Polar-Version", version)
-	h.Set("Cache-Control", "private, no-store")
+	h["Polar-Version"] = vh
+	h["Cache-Control"] = hdrNoStore
 
 	switch r.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:

@@ -27,13 +27,15 @@ type segment struct {
 // from 405 and finds the trailing-slash twin of a path, which the contract
 // needs and ServeMux does not expose.
 type router struct {
-	routes []route
-	segs   [][]segment
+	routes   []route
+	segs     [][]segment
+	patterns []string // "METHOD /path" of each route, for r.Pattern
 }
 
 func newRouter(rs []route) *router {
-	rt := &router{routes: rs, segs: make([][]segment, len(rs))}
+	rt := &router{routes: rs, segs: make([][]segment, len(rs)), patterns: make([]string, len(rs))}
 	for i, r := range rs {
+		rt.patterns[i] = r.Method + " " + r.Pattern
 		for _, part := range strings.Split(r.Pattern[1:], "/") {
 			if strings.HasPrefix(part, "{") && strings.HasSuffix(part, "}") {
 				rt.segs[i] = append(rt.segs[i], segment{param: part[1 : len(part)-1]})
@@ -53,15 +55,19 @@ func (rt *router) match(method, path string) (best int, allow []string) {
 	}
 	best = -1
 	for i := range rt.routes {
-		if !matchPath(rt.segs[i], path) {
-			continue
-		}
-		if rt.routes[i].Method != method {
-			allow = append(allow, rt.routes[i].Method)
+		if rt.routes[i].Method != method || !matchPath(rt.segs[i], path) {
 			continue
 		}
 		if best < 0 || moreSpecific(rt.segs[i], rt.segs[best]) {
 			best = i
+		}
+	}
+	if best >= 0 {
+		return best, nil
+	}
+	for i := range rt.routes { // 405 or 404: the methods that would match
+		if matchPath(rt.segs[i], path) {
+			allow = append(allow, rt.routes[i].Method)
 		}
 	}
 	return best, allow
@@ -145,7 +151,7 @@ func (rt *router) setPathValues(i int, r *http.Request, path string) bool {
 		// invalid UTF-8.
 		r.SetPathValue(sg.param, strings.ToValidUTF8(v, "\uFFFD"))
 	}
-	r.Pattern = rt.routes[i].Method + " " + rt.routes[i].Pattern
+	r.Pattern = rt.patterns[i]
 	return true
 }
 

@@ -102,9 +102,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 				writeJSON(rec, http.StatusInternalServerError, errInternalBody)
 			}
 		}
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("route", rec.route),
-			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
+		if l := s.router.logger(rec.route, r.Method); l != nil {
+			// The same line, with method and route formatted once per route.
+			l.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
+		} else {
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method), slog.String("route", rec.route),
+				slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
+		}
 		r.Pattern = rec.route
 	}()
 	s.serve(rec, r)

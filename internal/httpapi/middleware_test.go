@@ -147,3 +147,34 @@ func TestJSONInvalidPositions(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestLogLine pins the access log line, whose method and route are
+// formatted once per route: the same fields, in the same order, as one
+// LogAttrs call with all four, for a GET, a HEAD on a GET route, a route
+// with a wildcard and an unrouted path.
+func TestRequestLogLine(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		switch a.Key {
+		case slog.TimeKey:
+			return slog.Attr{}
+		case "duration":
+			return slog.Duration("duration", 0)
+		}
+		return a
+	}}))
+	e := newEnv(t)
+	e.srv = e.newServer(func(c *Config) { c.Logger = log })
+	for _, c := range []struct{ method, path, tok, want string }{
+		{"GET", "/v1/customer-portal/customers/me", "cst", `method=GET route="GET /v1/customer-portal/customers/me" status=200`},
+		{"HEAD", "/v1/customer-portal/customers/me", "cst", `method=HEAD route="GET /v1/customer-portal/customers/me" status=200`},
+		{"GET", "/v1/customers/{a1}", "A", `method=GET route="GET /v1/customers/{id}" status=200`},
+		{"GET", "/nowhere", "", `method=GET route="" status=404`},
+	} {
+		buf.Reset()
+		e.do(c.method, c.path, c.tok, "")
+		if got, want := buf.String(), "level=INFO msg=request "+c.want+" duration=0s\n"; got != want {
+			t.Errorf("%s %s logged %q, want %q", c.method, c.path, got, want)
+		}
+	}
+}

@@ -142,6 +142,7 @@ func New(cfg Config) *Server {
 	s.revoker = &secretscan.Revoker{Store: s.store, Hasher: s.hasher, Now: s.clock}
 	s.usage = usage.New(s.store, usage.Options{Interval: cfg.UsageFlushInterval, Logger: s.log})
 	s.router = newRouter(s.routes())
+	s.router.setLogger(s.log)
 	if s.metrics != nil {
 		s.instr = s.metrics.Middleware(http.HandlerFunc(s.serveHTTP), nil)
 	}

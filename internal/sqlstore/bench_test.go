@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"fmt"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,6 +80,36 @@ func BenchmarkSessionByHash(b *testing.B) {
 // cache, one round trip per check.
 func BenchmarkSessionByHashPostgres(b *testing.B) {
 	benchSessionByHash(b, mustOpen(b, storetest.PostgresDSN(b)))
+}
+
+// BenchmarkSessionByHashPostgresParallel is the PostgreSQL lookup under
+// 16 goroutines per P (the load of many concurrent requests), one statement
+// per check ("unbatched") against the read batcher with 1, 2 and the
+// default pool/4 batches in flight.
+func BenchmarkSessionByHashPostgresParallel(b *testing.B) {
+	s := mustOpen(b, storetest.PostgresDSN(b))
+	hashes := seed(b, s, 10_000, 100_000)
+	s.DB().ExecContext(ctx, `ANALYZE`)
+	for _, bc := range []struct {
+		name  string
+		slots int
+	}{{"unbatched", 0}, {"batched-1", 1}, {"batched-2", 2}, {"batched-5", 5}} {
+		b.Run(bc.name, func(b *testing.B) {
+			sqlstore.SetSessionBatching(s, bc.slots)
+			b.ReportAllocs()
+			b.SetParallelism(16)
+			var seq atomic.Int64
+			b.RunParallel(func(pb *testing.PB) {
+				i := int(seq.Add(1)) * 7919
+				for pb.Next() {
+					if _, _, err := s.SessionByHash(ctx, []string{hashes[i%len(hashes)]}); err != nil {
+						b.Fatal(err)
+					}
+					i += 13
+				}
+			})
+		})
+	}
 }
 
 func benchSessionByHash(b *testing.B, s *sqlstore.Store) {

@@ -139,7 +139,13 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 		db.Close()
 		return nil, dialectPostgres.wrapOpen(err)
 	}
-	return newStore(dialectPostgres, db, db), nil
+	s := newStore(dialectPostgres, db, db)
+	st := opts.StatementTimeout
+	if st <= 0 {
+		st = pgStatementTimeout
+	}
+	s.batch = newSessionBatcher(s, opts.ReadBatches, st)
+	return s, nil
 }
 
 // wrapOpen classifies a connection error met while opening.

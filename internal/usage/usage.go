@@ -48,6 +48,7 @@ type Recorder struct {
 
 	mu      sync.RWMutex
 	last    map[string]int64 // session ID → unix nanos of the last record taken
+	latest  int64            // the latest time Record was given (the clock of the caller)
 	pending map[string]record
 	dropped int64
 	closed  bool
@@ -101,6 +102,9 @@ func (r *Recorder) Record(id string, at time.Time, ip, userAgent string) {
 	n := at.UnixNano()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if n > r.latest {
+		r.latest = n
+	}
 	if r.closed || !r.dueLocked(id, n) {
 		return
 	}
@@ -127,6 +131,22 @@ func (r *Recorder) evictLocked(now int64) {
 			delete(r.last, id)
 		}
 	}
+}
+
+// prune forgets throttle entries more than a minute old (by the callers'
+// clock) and rebuilds the map, whose memory Go never gives back on delete:
+// the throttle then holds only the sessions used in the last minute, and
+// the process does not grow with every session ever seen.
+func (r *Recorder) prune() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	kept := make(map[string]int64, len(r.last)/2)
+	for id, t := range r.last {
+		if r.latest-t < int64(time.Minute) {
+			kept[id] = t
+		}
+	}
+	r.last = kept
 }
 
 // Dropped returns how many records were refused because the maps were full.
@@ -174,6 +194,7 @@ func (r *Recorder) loop() {
 		case <-r.stop:
 			return
 		case <-t.C:
+			r.prune()
 			ctx, cancel := context.WithTimeout(context.Background(), r.opts.Interval*4)
 			if err := r.Flush(ctx); err != nil {
 				r.opts.Logger.Warn("record session usage", "err", err)

@@ -46,6 +46,11 @@ import (
 // 18µs with two and 32-36µs with five: more batches at once make them
 // smaller and PostgreSQL's per-statement work returns. One batch already
 // takes every check queued while the previous one ran.
+//
+// End to end (bench/run, PostgreSQL, check at 64 connections, server on one
+// core, 1-minute load 3.6-9.5 from other suites): 0.32-0.36 x baseline
+// (16,600-18,700 req/s, p99 20-22 ms) at 10k/100k/1M sessions, against
+// 0.15-0.19 x one statement per check; p99 at 1M sessions 86-92 ms -> 16 ms.
 const (
 	batchMax   = 128             // calls per statement at most
 	batchGrace = 2 * time.Second // a batch's deadline beyond statement_timeout

@@ -16,12 +16,6 @@ const (
 	defaultVersion = "2026-04"
 )
 
-// supportedVersion reports whether v is an accepted Polar-Version. The three
-// versions are identical for every endpoint here (contract §1.2).
-func supportedVersion(v string) bool {
-	return versionHeader(v) != nil
-}
-
 // Header values set on every response, assigned to the header map without
 // the allocation of Header.Set. Sharing them is safe: nothing changes a
 // header value in place (Add appends to a full slice, so it copies), and

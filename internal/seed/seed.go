@@ -80,8 +80,7 @@ func Seed(ctx context.Context, db *sql.DB, dialect string, opts Options) error {
 }
 
 // Run is Seed returning statistics about what it wrote.
-func Run(ctx context.Context, db *sql.DB, dialect string, opts Options) (Stats, error) {
-	var st Stats
+func Run(ctx context.Context, db *sql.DB, dialect string, opts Options) (st Stats, err error) {
 	d, err := dialectOf(dialect)
 	if err != nil {
 		return st, err
@@ -123,6 +122,13 @@ func Run(ctx context.Context, db *sql.DB, dialect string, opts Options) (Stats, 
 		return st, err
 	}
 	st.Customers, st.FirstCustomer, st.CustomersTime = opts.Customers, first, time.Since(start)
+	defer func() {
+		if err == nil {
+			if err = d.analyze(ctx, conn); err != nil {
+				err = fmt.Errorf("seed: analyze: %w", err)
+			}
+		}
+	}()
 	if opts.Sessions == 0 {
 		return st, nil
 	}

@@ -11,6 +11,12 @@ func NewID() string {
 	if _, err := rand.Read(b[:]); err != nil {
 		panic("gatehouse: crypto/rand failed: " + err.Error()) // never happens on supported systems
 	}
+	return UUIDv4(b)
+}
+
+// UUIDv4 turns 16 random bytes into a UUID version 4 (setting the version
+// and variant bits) in its lowercase hyphenated form.
+func UUIDv4(b [16]byte) string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	var s [36]byte

@@ -121,15 +121,8 @@ func (s *scanner) object() {
 		if s.value(); s.msg != "" {
 			return
 		}
-		s.skipSpace()
-		switch {
-		case s.i < len(s.b) && s.b[s.i] == '}':
-			s.i++
+		if s.afterItem('}') {
 			return
-		case s.i < len(s.b) && s.b[s.i] == ',':
-			s.i++
-		default:
-			s.fail("Expecting ',' delimiter", s.i)
 		}
 	}
 }
@@ -145,17 +138,27 @@ func (s *scanner) array() {
 		if s.value(); s.msg != "" {
 			return
 		}
-		s.skipSpace()
-		switch {
-		case s.i < len(s.b) && s.b[s.i] == ']':
-			s.i++
+		if s.afterItem(']') {
 			return
-		case s.i < len(s.b) && s.b[s.i] == ',':
-			s.i++
-		default:
-			s.fail("Expecting ',' delimiter", s.i)
 		}
 	}
+}
+
+// afterItem reads what follows an item of an object or array: the closing
+// byte (it reports true), a comma (false, the next item follows), or
+// anything else (a failure, which ends the caller's loop).
+func (s *scanner) afterItem(closing byte) bool {
+	s.skipSpace()
+	switch {
+	case s.i < len(s.b) && s.b[s.i] == closing:
+		s.i++
+		return true
+	case s.i < len(s.b) && s.b[s.i] == ',':
+		s.i++
+	default:
+		s.fail("Expecting ',' delimiter", s.i)
+	}
+	return false
 }
 
 func (s *scanner) str() {

@@ -19,17 +19,7 @@ const (
 // runDev is "gatehouse dev SUBCOMMAND": tools for development and
 // benchmarks, not for production databases.
 func runDev(ctx context.Context, e env, args []string) error {
-	if len(args) == 0 {
-		return usagef(devSeedSynopsis, "missing subcommand")
-	}
-	switch args[0] {
-	case "seed":
-		return new(devSeedCmd).run(ctx, e, args[1:])
-	case "-h", "-help", "--help":
-		fmt.Fprintf(e.stderr, "Usage: %s\n\nRun \"gatehouse dev seed -h\" for its flags.\n", devSynopsis)
-		return nil
-	}
-	return usagef(devSeedSynopsis, "unknown subcommand %q", args[0])
+	return runOnly(ctx, e, args, "gatehouse dev seed", devSynopsis, devSeedSynopsis, new(devSeedCmd).run)
 }
 
 // devSeedCmd is "gatehouse dev seed": it bulk-inserts customers and

@@ -19,17 +19,7 @@ const (
 
 // runOrg is "gatehouse org SUBCOMMAND".
 func runOrg(ctx context.Context, e env, args []string) error {
-	if len(args) == 0 {
-		return usagef(orgCreateSynopsis, "missing subcommand")
-	}
-	switch args[0] {
-	case "create":
-		return runOrgCreate(ctx, e, args[1:])
-	case "-h", "-help", "--help":
-		fmt.Fprintf(e.stderr, "Usage: %s\n\nRun \"gatehouse org create -h\" for its flags.\n", orgSynopsis)
-		return nil
-	}
-	return usagef(orgCreateSynopsis, "unknown subcommand %q", args[0])
+	return runOnly(ctx, e, args, "gatehouse org create", orgSynopsis, orgCreateSynopsis, runOrgCreate)
 }
 
 // orgCreateCmd is "gatehouse org create": it creates an organization and

@@ -196,3 +196,22 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	}
 	return nil, usagef("--log-format text (or json)", "unknown log format %q", format)
 }
+
+// runOnly dispatches a command group that has one subcommand, such as
+// "gatehouse org create": full names the subcommand ("gatehouse org
+// create"), synopsis is the group's usage line and example what a usage
+// error suggests typing.
+func runOnly(ctx context.Context, e env, args []string, full, synopsis, example string,
+	sub func(context.Context, env, []string) error) error {
+	if len(args) == 0 {
+		return usagef(example, "missing subcommand")
+	}
+	switch name := full[strings.LastIndexByte(full, ' ')+1:]; args[0] {
+	case name:
+		return sub(ctx, e, args[1:])
+	case "-h", "-help", "--help":
+		fmt.Fprintf(e.stderr, "Usage: %s\n\nRun \"%s -h\" for its flags.\n", synopsis, full)
+		return nil
+	}
+	return usagef(example, "unknown subcommand %q", args[0])
+}

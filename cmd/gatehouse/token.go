@@ -18,17 +18,7 @@ const (
 
 // runToken is "gatehouse token SUBCOMMAND".
 func runToken(ctx context.Context, e env, args []string) error {
-	if len(args) == 0 {
-		return usagef(tokenCreateSynopsis, "missing subcommand")
-	}
-	switch args[0] {
-	case "create":
-		return runTokenCreate(ctx, e, args[1:])
-	case "-h", "-help", "--help":
-		fmt.Fprintf(e.stderr, "Usage: %s\n\nRun \"gatehouse token create -h\" for its flags.\n", tokenSynopsis)
-		return nil
-	}
-	return usagef(tokenCreateSynopsis, "unknown subcommand %q", args[0])
+	return runOnly(ctx, e, args, "gatehouse token create", tokenSynopsis, tokenCreateSynopsis, runTokenCreate)
 }
 
 // tokenCreateCmd is "gatehouse token create": it creates an organization

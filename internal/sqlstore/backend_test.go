@@ -44,6 +44,7 @@ func TestSeveralPools(t *testing.T) {
 		t.Run("creates", func(t *testing.T) { storetest.ConcurrentCreates(t, ss) })
 		t.Run("redeem", func(t *testing.T) { storetest.ConcurrentRedeem(t, ss) })
 		t.Run("ratelimit", func(t *testing.T) { storetest.ConcurrentRateLimit(t, ss) })
+		t.Run("lists", func(t *testing.T) { storetest.ListsSeeOtherPools(t, ss) })
 	})
 }
 

@@ -100,7 +100,7 @@ func (s *Store) CreateCustomer(ctx context.Context, c *gatehouse.Customer) error
 	if err != nil {
 		return err
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.writeCustomer(ctx, c, func(tx *sql.Tx) error {
 		if err := s.checkUnique(ctx, tx, c); err != nil {
 			return err
 		}
@@ -125,7 +125,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, c *gatehouse.Customer) error
 	if err != nil {
 		return err
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.writeCustomer(ctx, c, func(tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM customers WHERE id = ? AND organization_id = ? AND deleted_at IS NULL`),
 			c.ID, c.OrganizationID).Scan(&one)

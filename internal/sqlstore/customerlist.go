@@ -139,6 +139,11 @@ func customerOrder(sorting []gatehouse.SortField) (string, error) {
 // ListCustomers returns one page of live customers matching f and the total
 // count of matches. An unknown sort field is EInvalid.
 //
+// On SQLite the customer search (customersearch.go) answers from memory
+// unless f filters on metadata; the customers it returns share their maps
+// and nested pointers with its cache and must not be changed. The rest of
+// this comment is the SQL path.
+//
 // The count and the page are two statements. (One statement with
 // count(*) OVER () made both backends materialize and sort every match with
 // every column before applying LIMIT.) Without a trigram search the count
@@ -158,6 +163,11 @@ func (s *Store) ListCustomers(ctx context.Context, orgID string, f gatehouse.Cus
 		return []*gatehouse.Customer{}, 0, nil
 	}
 	limit, offset := pageBounds(f.Page)
+	if s.search != nil && !hasMetadataFilter(f) {
+		if out, total, ok, err := s.listIndexed(ctx, orgID, f, limit, offset); ok || err != nil {
+			return out, total, err
+		}
+	}
 	var q interface {
 		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 		QueryRowContext(context.Context, string, ...any) *sql.Row
@@ -210,6 +220,17 @@ func (s *Store) ListCustomers(ctx context.Context, orgID string, f gatehouse.Cus
 		return nil, 0, s.wrap(err, "list customers")
 	}
 	return out, total, nil
+}
+
+// hasMetadataFilter reports whether f filters on metadata (which the
+// customer search leaves to SQL).
+func hasMetadataFilter(f gatehouse.CustomerFilter) bool {
+	for _, vs := range f.Metadata {
+		if len(vs) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // pageBounds returns LIMIT and OFFSET for p (page 1 and 10 rows when unset).

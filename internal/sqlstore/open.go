@@ -93,7 +93,11 @@ func openSQLite(ctx context.Context, rest string, opts Options) (*Store, error) 
 		r.Close()
 		return nil, dialectSQLite.wrapOpen(err)
 	}
-	return newStore(dialectSQLite, w, r), nil
+	s := newStore(dialectSQLite, w, r)
+	if opts.SearchIndex >= 0 {
+		s.search = newCustomerSearch(opts.SearchIndex)
+	}
+	return s, nil
 }
 
 func cloneValues(v url.Values) url.Values {

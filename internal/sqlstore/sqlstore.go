@@ -58,6 +58,11 @@ type Options struct {
 	// (0: default 1, see readbatch.go). One is the fastest measured on a
 	// 2-core machine; a PostgreSQL server with many cores may want more.
 	ReadBatches int
+	// SearchIndex bounds how many customers the SQLite customer search
+	// (customersearch.go) holds in memory, over all organizations (0:
+	// default 1,000,000; negative: off, every list runs SQL). Ignored on
+	// PostgreSQL, where several instances may write.
+	SearchIndex int
 }
 
 // Store is the SQL implementation of gatehouse.Store.
@@ -73,6 +78,10 @@ type Store struct {
 	// gc batches the hot single-row writes (CreateSession, TouchSession)
 	// into group commits on SQLite; nil on PostgreSQL.
 	gc *groupCommitter
+
+	// search answers customer lists from memory on SQLite; nil on
+	// PostgreSQL or when off.
+	search *customerSearch
 
 	// batch gathers concurrent token checks into one statement on
 	// PostgreSQL (readbatch.go); nil on SQLite.

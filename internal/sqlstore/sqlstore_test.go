@@ -12,7 +12,12 @@ import (
 // mustOpen opens and migrates dsn and closes it when the test ends.
 func mustOpen(t testing.TB, dsn string) *sqlstore.Store {
 	t.Helper()
-	s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
+	return mustOpenWith(t, dsn, sqlstore.Options{})
+}
+
+func mustOpenWith(t testing.TB, dsn string, opts sqlstore.Options) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlstore.Open(context.Background(), dsn, opts)
 	if err != nil {
 		t.Fatalf("open %s: %v", dsn, err)
 	}
@@ -25,6 +30,15 @@ func mustOpen(t testing.TB, dsn string) *sqlstore.Store {
 
 func TestSQLite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) gatehouse.Store { return mustOpen(t, storetest.SQLiteDSN(t)) })
+}
+
+// TestSQLiteWithoutSearch runs the suite with the in-memory customer
+// search off: every list through SQL (the path lists with a metadata filter
+// and organizations too large for the index take).
+func TestSQLiteWithoutSearch(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) gatehouse.Store {
+		return mustOpenWith(t, storetest.SQLiteDSN(t), sqlstore.Options{SearchIndex: -1})
+	})
 }
 
 func TestPostgres(t *testing.T) {

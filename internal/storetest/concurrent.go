@@ -120,3 +120,56 @@ func ConcurrentRateLimit(t *testing.T, stores []gatehouse.Store) {
 		t.Fatalf("concurrent rate limit: got %d allowed, want %d", allowed, limit)
 	}
 }
+
+// ListsSeeOtherPools lists through stores[0] while stores[1] (another
+// pool on the same database, as the CLI next to a server) creates, updates
+// and deletes customers: every list reflects the writes committed before
+// it, rows included, whatever a store keeps in memory. stores[0] then
+// writes on top of the other pool's writes.
+func ListsSeeOtherPools(t *testing.T, stores []gatehouse.Store) {
+	a, b := stores[0], stores[len(stores)-1]
+	org := mustOrg(t, a)
+	find := func(what, query string, want ...string) []*gatehouse.Customer {
+		t.Helper()
+		list, total, err := a.ListCustomers(ctx, org.ID, gatehouse.CustomerFilter{Query: query, Page: gatehouse.Page{Page: 1, Limit: 10}})
+		mustOK(t, err, "list customers")
+		got := []string{}
+		for _, c := range list {
+			got = append(got, c.ID)
+		}
+		if total != len(want) || strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("%s: list %q got %v (total %d), want %v", what, query, got, total, want)
+		}
+		return list
+	}
+	c1 := newCustomer(org, "zeta1@example.com")
+	c1.Name = ptr("Alpha One")
+	mustOK(t, a.CreateCustomer(ctx, c1), "create through a")
+	find("after a's create", "alpha", c1.ID)
+
+	c2 := newCustomer(org, "zeta2@example.com")
+	c2.Name, c2.CreatedAt = ptr("Alpha Two"), T0.Add(time.Second)
+	mustOK(t, b.CreateCustomer(ctx, c2), "create through b")
+	find("after b's create", "alpha", c2.ID, c1.ID)
+
+	c1.Name = ptr("Beta One")
+	mustOK(t, b.UpdateCustomer(ctx, c1), "update through b")
+	find("after b's update", "alpha", c2.ID)
+	if got := find("after b's update", "beta", c1.ID); *got[0].Name != "Beta One" {
+		t.Fatalf("after b's update: the listed row has name %q, want the new one", *got[0].Name)
+	}
+
+	now := T0.Add(time.Minute)
+	c2.DeletedAt = &now
+	mustOK(t, b.UpdateCustomer(ctx, c2), "delete through b")
+	find("after b's delete", "alpha")
+
+	c3 := newCustomer(org, "zeta3@example.com")
+	c3.Name, c3.CreatedAt = ptr("Beta Three"), T0.Add(2*time.Second)
+	mustOK(t, b.CreateCustomer(ctx, c3), "create through b")
+	c1.Name = ptr("Beta Uno")
+	mustOK(t, a.UpdateCustomer(ctx, c1), "update through a after b's create")
+	if got := find("after a's update on top of b's create", "beta", c3.ID, c1.ID); *got[1].Name != "Beta Uno" {
+		t.Fatalf("after a's update: the listed row has name %q, want the new one", *got[1].Name)
+	}
+}

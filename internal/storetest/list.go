@@ -193,3 +193,39 @@ func testListPaging(t *testing.T, s gatehouse.Store) {
 		t.Fatalf("page past the end: got %d rows, total %d; want 0, 7", len(ids), total)
 	}
 }
+
+// testListAfterWrites lists a customer (as a page, which a store may
+// cache), changes every field, and lists again: the page shows the
+// customer as it is now, never as it was; deleted, it is gone.
+func testListAfterWrites(t *testing.T, s gatehouse.Store) {
+	org := mustOrg(t, s)
+	c := mustCustomer(t, s, org, "before@example.com")
+	list, _, err := s.ListCustomers(ctx, org.ID, gatehouse.CustomerFilter{Query: "lovelace", Page: gatehouse.Page{Page: 1, Limit: 10}})
+	mustOK(t, err, "list customers")
+	if len(list) != 1 {
+		t.Fatalf("before the update: got %d customers, want 1", len(list))
+	}
+	sameCustomer(t, list[0], wantCustomer(c), "listed before the update")
+
+	c.Email, c.Name, c.BillingName = ptr("after@example.com"), ptr("Grace Hopper"), nil
+	c.Metadata = gatehouse.Metadata{"plan": "team"}
+	c.BillingAddress = &gatehouse.Address{Line1: ptr("12 rue de la Paix"), City: ptr("Paris"), PostalCode: ptr("75002"), Country: "FR"}
+	c.Locale, c.EmailVerified = ptr("fr"), false
+	modified := T0.Add(time.Hour)
+	c.ModifiedAt = &modified
+	mustOK(t, s.UpdateCustomer(ctx, c), "update customer")
+	ids, total := listIDs(t, s, org.ID, gatehouse.CustomerFilter{Query: "lovelace"})
+	wantSet(t, ids, total, nil, "the old name after the update")
+	list, _, err = s.ListCustomers(ctx, org.ID, gatehouse.CustomerFilter{Query: "hopper", Page: gatehouse.Page{Page: 1, Limit: 10}})
+	mustOK(t, err, "list customers")
+	if len(list) != 1 {
+		t.Fatalf("after the update: got %d customers, want 1", len(list))
+	}
+	sameCustomer(t, list[0], wantCustomer(c), "listed after the update")
+
+	deleted := T0.Add(2 * time.Hour)
+	c.DeletedAt = &deleted
+	mustOK(t, s.UpdateCustomer(ctx, c), "delete customer")
+	ids, total = listIDs(t, s, org.ID, gatehouse.CustomerFilter{})
+	wantSet(t, ids, total, nil, "after the delete")
+}

@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 		{"ListCustomersMetadata", testListMetadata},
 		{"ListCustomersSorting", testListSorting},
 		{"ListCustomersPaging", testListPaging},
+		{"ListCustomersAfterWrites", testListAfterWrites},
+		{"ListsSeeWrites", func(t *testing.T, s gatehouse.Store) { ListsSeeOtherPools(t, []gatehouse.Store{s}) }},
 		{"EachCustomer", testEachCustomer},
 		{"Sessions", testSessions},
 		{"SessionByHashStates", testSessionStates},

@@ -26,14 +26,7 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("list customers: %w", err)
 	}
-	out := apitype.List[apitype.Customer]{
-		Items:      make([]apitype.Customer, len(cs)),
-		Pagination: apitype.Pagination{TotalCount: total, MaxPage: maxPageOf(total, f.Page.Limit)},
-	}
-	for i, c := range cs {
-		out.Items[i] = customerJSON(c)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeCustomerList(w, cs, total, maxPageOf(total, f.Page.Limit))
 	return nil
 }
 
@@ -69,7 +62,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.CreateCustomer(r.Context(), c); err != nil {
 		return fmt.Errorf("create customer: %w", err)
 	}
-	writeJSON(w, http.StatusCreated, customerJSON(c))
+	writeCustomer(w, http.StatusCreated, c)
 	return nil
 }
 
@@ -143,7 +136,7 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, customerJSON(c))
+	writeCustomer(w, http.StatusOK, c)
 	return nil
 }
 

@@ -107,7 +107,7 @@ func (s *Server) updateCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.UpdateCustomer(r.Context(), c); err != nil {
 		return fmt.Errorf("update customer %s: %w", c.ID, err)
 	}
-	writeJSON(w, http.StatusOK, customerJSON(c))
+	writeCustomer(w, http.StatusOK, c)
 	return nil
 }
 

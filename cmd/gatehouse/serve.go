@@ -65,7 +65,11 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 			return fmt.Errorf("--secret-scanning-keys: %w", err)
 		}
 	}
-	st, err := c.db.open(ctx, sqlstore.Options{MaxConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout})
+	searchIndex := c.searchIndexMax
+	if searchIndex == 0 {
+		searchIndex = -1 // room for no customer: off
+	}
+	st, err := c.db.open(ctx, sqlstore.Options{MaxConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout, SearchIndex: searchIndex})
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,8 @@ type Options struct {
 	// SearchIndex bounds how many customers the SQLite customer search
 	// (customersearch.go) holds in memory, over all organizations (0:
 	// default 1,000,000; negative: off, every list runs SQL). Ignored on
-	// PostgreSQL, where several instances may write.
+	// PostgreSQL: several instances share it, and an index in one of them
+	// would not see the others' writes.
 	SearchIndex int
 }
 

@@ -240,6 +240,19 @@ type Result struct {
 
 // Search returns the page of q and the number of all its matches.
 func (x *Index) Search(q Query) Result {
+	m := x.Find(q)
+	return Result{Total: m.Len(), IDs: x.Page(m, q.Offset, q.Limit)}
+}
+
+// Matches are every match of a query, in the query's order. They stay
+// valid until the index changes (the next Put or Delete).
+type Matches struct{ slots []int32 }
+
+// Len is the number of matches.
+func (m Matches) Len() int { return len(m.slots) }
+
+// Find returns every match of q (its Offset and Limit aside), in order.
+func (x *Index) Find(q Query) Matches {
 	text, email := strings.ToLower(q.Text), strings.ToLower(q.Email)
 	matches := x.candidates(text, email)
 	n := 0
@@ -255,13 +268,19 @@ func (x *Index) Search(q Query) Result {
 		sorting = []gatehouse.SortField{{Field: gatehouse.SortCreatedAt, Desc: true}}
 	}
 	slices.SortFunc(matches, func(a, b int32) int { return x.compare(sorting, &x.docs[a], &x.docs[b]) })
-	res := Result{Total: len(matches)}
-	lo := min(max(q.Offset, 0), len(matches))
-	hi := min(lo+max(q.Limit, 0), len(matches))
-	for _, slot := range matches[lo:hi] {
-		res.IDs = append(res.IDs, x.docs[slot].field(fID))
+	return Matches{slots: matches}
+}
+
+// Page returns the IDs of matches [offset, offset+limit) of m, which Find
+// returned since the index last changed.
+func (x *Index) Page(m Matches, offset, limit int) []string {
+	lo := min(max(offset, 0), len(m.slots))
+	hi := min(lo+max(limit, 0), len(m.slots))
+	ids := make([]string, 0, hi-lo)
+	for _, slot := range m.slots[lo:hi] {
+		ids = append(ids, x.docs[slot].field(fID))
 	}
-	return res
+	return ids
 }
 
 // candidates returns, ascending, the live slots that may match: those

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"sync"
 
 	"github.com/gatehouse/gatehouse"
@@ -42,6 +43,28 @@ type customerSearch struct {
 
 	rowsMu sync.Mutex
 	rows   map[string]*gatehouse.Customer // by ID; current at version
+
+	// memo keeps the matches of recent searches (paging through a
+	// search, or the same search again, costs one search). An index's
+	// matches stay valid until it changes, so every write of ours drops
+	// its organization's entries, and reset drops all.
+	memoMu sync.Mutex
+	memo   map[memoKey]customerindex.Matches
+}
+
+type memoKey struct{ org, text, email, sort string }
+
+// memoKeyOf is the memo key of a list of org with f.
+func memoKeyOf(org string, f gatehouse.CustomerFilter) memoKey {
+	var sb strings.Builder
+	for _, sf := range f.Sorting {
+		if sf.Desc {
+			sb.WriteByte('-')
+		}
+		sb.WriteString(sf.Field)
+		sb.WriteByte(',')
+	}
+	return memoKey{org: org, text: f.Query, email: f.Email, sort: sb.String()}
 }
 
 // Default bounds of the customer search: about 200 bytes of memory per
@@ -49,6 +72,10 @@ type customerSearch struct {
 const (
 	defaultSearchIndexed = 1_000_000
 	defaultSearchRows    = 10_000
+	// At most memoEntries searches are remembered, each of at most
+	// memoMatches matches (4 bytes each): 5 MB at worst.
+	memoEntries = 64
+	memoMatches = 20_000
 )
 
 func newCustomerSearch(maxIndexed int) *customerSearch {
@@ -68,6 +95,46 @@ func (cs *customerSearch) reset(version int64) {
 	cs.rowsMu.Lock()
 	cs.rows = map[string]*gatehouse.Customer{}
 	cs.rowsMu.Unlock()
+	cs.memoMu.Lock()
+	cs.memo = map[memoKey]customerindex.Matches{}
+	cs.memoMu.Unlock()
+}
+
+// find returns the matches of f in x, the index of org, from the memo when
+// it has them. cs.mu must be held (for reading at least).
+func (cs *customerSearch) find(x *customerindex.Index, org string, f gatehouse.CustomerFilter) customerindex.Matches {
+	key := memoKeyOf(org, f)
+	cs.memoMu.Lock()
+	m, ok := cs.memo[key]
+	cs.memoMu.Unlock()
+	if ok {
+		return m
+	}
+	m = x.Find(customerindex.Query{Text: f.Query, Email: f.Email, Sort: f.Sorting})
+	if m.Len() <= memoMatches {
+		cs.memoMu.Lock()
+		if len(cs.memo) >= memoEntries {
+			for k := range cs.memo { // forget one, in Go's random map order
+				delete(cs.memo, k)
+				break
+			}
+		}
+		cs.memo[key] = m
+		cs.memoMu.Unlock()
+	}
+	return m
+}
+
+// forgetOrg drops the memo of org's searches; cs.mu must be held for
+// writing.
+func (cs *customerSearch) forgetOrg(org string) {
+	cs.memoMu.Lock()
+	for k := range cs.memo {
+		if k.org == org {
+			delete(cs.memo, k)
+		}
+	}
+	cs.memoMu.Unlock()
 }
 
 // errIndexStale reports rows the index names but the snapshot lacks.
@@ -112,8 +179,8 @@ func (s *Store) tryIndexed(ctx context.Context, orgID string, f gatehouse.Custom
 	if x == nil {
 		return nil, 0, false, true, nil
 	}
-	r := x.Search(customerindex.Query{Text: f.Query, Email: f.Email, Sort: f.Sorting, Offset: offset, Limit: limit})
-	out, err = s.pageRows(ctx, tx, r.IDs)
+	m := cs.find(x, orgID, f)
+	out, err = s.pageRows(ctx, tx, x.Page(m, offset, limit))
 	if errors.Is(err, errIndexStale) {
 		// Not expected: fall back to SQL, and have the next list reload.
 		go s.dropIndexes()
@@ -122,7 +189,7 @@ func (s *Store) tryIndexed(ctx context.Context, orgID string, f gatehouse.Custom
 	if err != nil {
 		return nil, 0, false, true, s.wrap(err, "list customers")
 	}
-	return out, r.Total, true, true, nil
+	return out, m.Len(), true, true, nil
 }
 
 func (s *Store) dropIndexes() {
@@ -292,6 +359,7 @@ func (s *Store) writeCustomer(ctx context.Context, c *gatehouse.Customer, fn fun
 	if x == nil {
 		return nil
 	}
+	cs.forgetOrg(c.OrganizationID)
 	if c.DeletedAt != nil {
 		if x.Delete(c.ID) {
 			cs.indexed--

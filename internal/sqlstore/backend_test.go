@@ -45,6 +45,7 @@ func TestSeveralPools(t *testing.T) {
 		t.Run("redeem", func(t *testing.T) { storetest.ConcurrentRedeem(t, ss) })
 		t.Run("ratelimit", func(t *testing.T) { storetest.ConcurrentRateLimit(t, ss) })
 		t.Run("lists", func(t *testing.T) { storetest.ListsSeeOtherPools(t, ss) })
+		t.Run("lists-and-writes", func(t *testing.T) { storetest.ConcurrentListsAndWrites(t, ss) })
 	})
 }
 

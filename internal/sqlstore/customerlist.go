@@ -151,8 +151,8 @@ func customerOrder(sorting []gatehouse.SortField) (string, error) {
 // and stops after LIMIT rows. With one (SQLite), both start from the search
 // candidates: the page sorts only their keys and then reads the LIMIT rows
 // it keeps, so its cost follows the number of matches, never the number of
-// customers. On SQLite both statements run in one read transaction, so the
-// count and the page agree.
+// customers. Both statements run in one read-only transaction (REPEATABLE
+// READ on PostgreSQL), so the count and the page agree.
 func (s *Store) ListCustomers(ctx context.Context, orgID string, f gatehouse.CustomerFilter) ([]*gatehouse.Customer, int, error) {
 	order, err := customerOrder(f.Sorting)
 	if err != nil {
@@ -168,18 +168,19 @@ func (s *Store) ListCustomers(ctx context.Context, orgID string, f gatehouse.Cus
 			return out, total, err
 		}
 	}
-	var q interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-		QueryRowContext(context.Context, string, ...any) *sql.Row
-	} = s.r
-	if s.dialect == dialectSQLite {
-		tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-		if err != nil {
-			return nil, 0, s.wrap(err, "list customers")
-		}
-		defer tx.Rollback()
-		q = tx
+	// The count and the page read one snapshot: on SQLite any transaction
+	// does; PostgreSQL's default (READ COMMITTED) gives each statement its
+	// own, so a write between them could make the total disagree with the
+	// page (ConcurrentListsAndWrites caught it).
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.dialect == dialectPostgres {
+		opts.Isolation = sql.LevelRepeatableRead
 	}
+	tx, err := s.r.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, 0, s.wrap(err, "list customers")
+	}
+	defer tx.Rollback()
 	if s.dialect == dialectPostgres {
 		// Plan each list with its actual arguments (an unnamed statement):
 		// a cached generic plan cannot know how selective a LIKE pattern
@@ -187,7 +188,7 @@ func (s *Store) ListCustomers(ctx context.Context, orgID string, f gatehouse.Cus
 		args = append([]any{pgx.QueryExecModeExec}, args...)
 	}
 	total := 0
-	if err := q.QueryRowContext(ctx, s.q(`SELECT count(*) FROM customers c WHERE `+where), args...).Scan(&total); err != nil {
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT count(*) FROM customers c WHERE `+where), args...).Scan(&total); err != nil {
 		return nil, 0, s.wrap(err, "count customers")
 	}
 	out := []*gatehouse.Customer{}
@@ -200,7 +201,7 @@ func (s *Store) ListCustomers(ctx context.Context, orgID string, f gatehouse.Cus
 		page = `SELECT ` + customerColumns + ` FROM customers c WHERE c.rowid IN (SELECT c.rowid FROM customers c
 			WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?) ORDER BY ` + order
 	}
-	rows, err := q.QueryContext(ctx, s.q(page), append(args, limit, offset)...)
+	rows, err := tx.QueryContext(ctx, s.q(page), append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, s.wrap(err, "list customers")
 	}

@@ -38,8 +38,12 @@ type customerSearch struct {
 
 	mu      sync.RWMutex
 	version int64                           // customers_version the indexes are current with; -1: none
+	epoch   uint64                          // bumped by every write of ours and every reset
 	orgs    map[string]*customerindex.Index // a nil index: too large, served by SQL
 	indexed int                             // customers in orgs
+
+	loadMu  sync.Mutex
+	loading map[string]chan struct{} // organizations being loaded; closed when done
 
 	rowsMu sync.Mutex
 	rows   map[string]*gatehouse.Customer // by ID; current at version
@@ -82,7 +86,7 @@ func newCustomerSearch(maxIndexed int) *customerSearch {
 	if maxIndexed == 0 {
 		maxIndexed = defaultSearchIndexed
 	}
-	cs := &customerSearch{maxIndexed: maxIndexed, maxRows: defaultSearchRows}
+	cs := &customerSearch{maxIndexed: maxIndexed, maxRows: defaultSearchRows, loading: map[string]chan struct{}{}}
 	cs.reset(-1)
 	return cs
 }
@@ -90,6 +94,7 @@ func newCustomerSearch(maxIndexed int) *customerSearch {
 // reset drops every index and cached row; cs.mu must be held for writing.
 func (cs *customerSearch) reset(version int64) {
 	cs.version = version
+	cs.epoch++
 	cs.orgs = map[string]*customerindex.Index{}
 	cs.indexed = 0
 	cs.rowsMu.Lock()
@@ -198,58 +203,109 @@ func (s *Store) dropIndexes() {
 	s.search.mu.Unlock()
 }
 
-// loadIndex brings the organization's index current: from one snapshot, it
-// drops everything if customers changed behind the indexes, then loads the
-// organization's live customers (or marks it too large).
+// loadIndex loads the organization's index (or marks it too large), one
+// load per organization at a time: concurrent lists wait for it.
+//
+// The load reads its snapshot without holding the index's lock, so lists
+// of other organizations and customer writes go on meanwhile. It installs
+// the result only if no write of ours happened during the read (cs.epoch
+// unchanged): the snapshot then differs from the indexes only by writes of
+// other processes, if its version says so, and everything else is dropped.
+// After two loads overtaken by writes, the third holds the lock throughout.
 func (s *Store) loadIndex(ctx context.Context, orgID string) error {
 	cs := s.search
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
+	cs.loadMu.Lock()
+	if done, ok := cs.loading[orgID]; ok {
+		cs.loadMu.Unlock()
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			return s.wrap(ctx.Err(), "load customer index")
+		}
+	}
+	done := make(chan struct{})
+	cs.loading[orgID] = done
+	cs.loadMu.Unlock()
+	defer func() {
+		cs.loadMu.Lock()
+		delete(cs.loading, orgID)
+		cs.loadMu.Unlock()
+		close(done)
+	}()
+	for attempt := 0; ; attempt++ {
+		locked := attempt == 2
+		var epoch uint64
+		if locked {
+			cs.mu.Lock()
+		} else {
+			cs.mu.RLock()
+			epoch = cs.epoch
+			cs.mu.RUnlock()
+		}
+		x, version, err := s.readIndex(ctx, orgID)
+		if !locked {
+			cs.mu.Lock()
+		}
+		if err == nil && (locked || cs.epoch == epoch) {
+			if version != cs.version {
+				cs.reset(version)
+			}
+			if x == nil || cs.indexed+x.Len() > cs.maxIndexed {
+				cs.orgs[orgID] = nil
+			} else {
+				cs.orgs[orgID] = x
+				cs.indexed += x.Len()
+			}
+			cs.mu.Unlock()
+			return nil
+		}
+		cs.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// readIndex reads the organization's live customers into a new index, and
+// the customers_version of the snapshot it read them in. x is nil when
+// they are more than the search may hold.
+func (s *Store) readIndex(ctx context.Context, orgID string) (x *customerindex.Index, version int64, err error) {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return s.wrap(err, "load customer index")
+		return nil, 0, s.wrap(err, "load customer index")
 	}
 	defer tx.Rollback()
-	var version int64
 	if err := tx.QueryRowContext(ctx, versionQuery).Scan(&version); err != nil {
-		return s.wrap(err, "load customer index")
-	}
-	if version != cs.version {
-		cs.reset(version)
-	}
-	if _, found := cs.orgs[orgID]; found {
-		return nil
+		return nil, 0, s.wrap(err, "load customer index")
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM customers WHERE organization_id = ? AND deleted_at IS NULL`, orgID).Scan(&n); err != nil {
-		return s.wrap(err, "load customer index")
+		return nil, 0, s.wrap(err, "load customer index")
 	}
-	if cs.indexed+n > cs.maxIndexed {
-		cs.orgs[orgID] = nil
-		return nil
+	if n > s.search.maxIndexed {
+		return nil, version, nil
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, created_at, email_lower, name_lower, billing_name_lower, external_id_lower
 		FROM customers WHERE organization_id = ? AND deleted_at IS NULL`, orgID)
 	if err != nil {
-		return s.wrap(err, "load customer index")
+		return nil, 0, s.wrap(err, "load customer index")
 	}
 	defer rows.Close()
-	x := customerindex.New()
+	x = customerindex.New()
 	for rows.Next() {
 		var d customerindex.Doc
 		var email, name, billing, ext sql.NullString
 		if err := rows.Scan(&d.ID, &d.CreatedAt, &email, &name, &billing, &ext); err != nil {
-			return s.wrap(err, "load customer index")
+			return nil, 0, s.wrap(err, "load customer index")
 		}
 		d.Email, d.Name, d.BillingName, d.ExternalID = strPtr(email), strPtr(name), strPtr(billing), strPtr(ext)
 		x.Put(d)
 	}
 	if err := rows.Err(); err != nil {
-		return s.wrap(err, "load customer index")
+		return nil, 0, s.wrap(err, "load customer index")
 	}
-	cs.orgs[orgID] = x
-	cs.indexed += x.Len()
-	return nil
+	return x, version, nil
 }
 
 // pageRows returns the customers with ids, in order: from the row cache,
@@ -352,6 +408,7 @@ func (s *Store) writeCustomer(ctx context.Context, c *gatehouse.Customer, fn fun
 		return nil
 	}
 	cs.version = after
+	cs.epoch++
 	cs.rowsMu.Lock()
 	delete(cs.rows, c.ID)
 	cs.rowsMu.Unlock()

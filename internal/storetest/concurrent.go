@@ -173,3 +173,105 @@ func ListsSeeOtherPools(t *testing.T, stores []gatehouse.Store) {
 		t.Fatalf("after a's update: the listed row has name %q, want the new one", *got[1].Name)
 	}
 }
+
+// ConcurrentListsAndWrites lists customers by name while other goroutines
+// create, rename and delete them through stores (all on one database).
+// Every page must hold only customers matching its query, with a total no
+// smaller than the page; once the writes stop, every query answers exactly
+// the customers the writers left.
+func ConcurrentListsAndWrites(t *testing.T, stores []gatehouse.Store) {
+	org := mustOrg(t, stores[0])
+	names := []string{"Amber Stone", "Basil Stone", "Cedar Field", "Dune Field"}
+	queries := []string{"stone", "field", "amber", "e", ""}
+	const writers, perWriter = 4, 60
+	var mu sync.Mutex
+	final := map[string]string{} // customer ID → name, live ones
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			s := stores[w%len(stores)]
+			var mine []*gatehouse.Customer
+			for i := range perWriter {
+				switch {
+				case i%3 != 2 || len(mine) == 0:
+					c := newCustomer(org, fmt.Sprintf("w%d-%d@example.com", w, i))
+					c.ExternalID, c.Name = nil, ptr(names[(w+i)%len(names)])
+					c.CreatedAt = T0.Add(time.Duration(w*perWriter+i) * time.Millisecond)
+					if err := s.CreateCustomer(ctx, c); err != nil {
+						t.Errorf("create: %v", err)
+						return
+					}
+					mine = append(mine, c)
+					mu.Lock()
+					final[c.ID] = *c.Name
+					mu.Unlock()
+				case i%2 == 0:
+					c := mine[len(mine)-1]
+					c.Name = ptr(names[(w+i+1)%len(names)])
+					if err := s.UpdateCustomer(ctx, c); err != nil {
+						t.Errorf("rename: %v", err)
+						return
+					}
+					mu.Lock()
+					final[c.ID] = *c.Name
+					mu.Unlock()
+				default:
+					c := mine[0]
+					mine = mine[1:]
+					now := T0.Add(time.Hour)
+					c.DeletedAt = &now
+					if err := s.UpdateCustomer(ctx, c); err != nil {
+						t.Errorf("delete: %v", err)
+						return
+					}
+					mu.Lock()
+					delete(final, c.ID)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for r := range 3 {
+		readers.Go(func() {
+			s := stores[(r+1)%len(stores)]
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				q := queries[(r+i)%len(queries)]
+				list, total, err := s.ListCustomers(ctx, org.ID, gatehouse.CustomerFilter{Query: q, Page: gatehouse.Page{Page: 1, Limit: 5}})
+				if err != nil {
+					t.Errorf("list %q: %v", q, err)
+					return
+				}
+				if total < len(list) {
+					t.Errorf("list %q: total %d below the %d customers listed", q, total, len(list))
+				}
+				for _, c := range list {
+					if c.DeletedAt != nil || c.Name == nil || !strings.Contains(strings.ToLower(*c.Name+" "+*c.Email), q) {
+						t.Errorf("list %q: listed %s (%v), which does not match", q, c.ID, c.Name)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	readers.Wait()
+	for _, s := range stores {
+		for _, q := range queries {
+			var want []string
+			for id, name := range final {
+				if strings.Contains(strings.ToLower(name), q) || (q == "e" || q == "") {
+					want = append(want, id)
+				}
+			}
+			got, total := listIDs(t, s, org.ID, gatehouse.CustomerFilter{Query: q, Page: gatehouse.Page{Page: 1, Limit: 1000}})
+			wantSet(t, got, total, want, "after the writes, query "+q)
+		}
+	}
+}

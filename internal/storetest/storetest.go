@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 		{"ConcurrentCreates", func(t *testing.T, s gatehouse.Store) { ConcurrentCreates(t, []gatehouse.Store{s}) }},
 		{"ConcurrentRedeem", func(t *testing.T, s gatehouse.Store) { ConcurrentRedeem(t, []gatehouse.Store{s}) }},
 		{"ConcurrentRateLimit", func(t *testing.T, s gatehouse.Store) { ConcurrentRateLimit(t, []gatehouse.Store{s}) }},
+		{"ConcurrentListsAndWrites", func(t *testing.T, s gatehouse.Store) { ConcurrentListsAndWrites(t, []gatehouse.Store{s}) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

@@ -22,13 +22,13 @@ import (
 // customers_version on every write to customers (migration 0003). The
 // store's own writes hold the index's write lock across their transaction,
 // read the version before and after writing, and apply themselves to the
-// index, which then stays current. A list opens a read transaction, reads
-// the version and, when it is the one the index is current with, answers
-// from the index and reads any missing rows in that same snapshot: the
-// count, the order and the rows all describe one state of the database.
-// Any other version means another connection (the CLI, another process)
-// changed customers: every index and cached row is dropped and the
-// organization's index is loaded again from that snapshot.
+// index, which then stays current. A list reads the version and, when it
+// is the one the index is current with, answers from the index; rows
+// missing from the cache are read by one statement that also reads the
+// version, which must not have moved. So the count, the order and the rows
+// all describe one state of the database. Any other version means another
+// connection (the CLI, another process) changed customers: every index and
+// cached row is dropped and the organization's index is loaded again.
 //
 // Lists with a metadata filter, and organizations whose customers would
 // take the indexed total past its bound, use the SQL path.
@@ -142,8 +142,13 @@ func (cs *customerSearch) forgetOrg(org string) {
 	cs.memoMu.Unlock()
 }
 
-// errIndexStale reports rows the index names but the snapshot lacks.
-var errIndexStale = errors.New("customer index does not match the database")
+var (
+	// errIndexStale reports rows the index names but the database lacks.
+	errIndexStale = errors.New("customer index does not match the database")
+	// errVersionMoved reports rows read after another process changed
+	// customers.
+	errVersionMoved = errors.New("customers changed while reading a page")
+)
 
 const versionQuery = `SELECT n FROM customers_version WHERE id = 1`
 
@@ -166,13 +171,12 @@ func (s *Store) listIndexed(ctx context.Context, orgID string, f gatehouse.Custo
 // a new read transaction (loaded true).
 func (s *Store) tryIndexed(ctx context.Context, orgID string, f gatehouse.CustomerFilter, limit, offset int) (out []*gatehouse.Customer, total int, ok, loaded bool, err error) {
 	cs := s.search
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	st, err := s.stmt(ctx, versionQuery)
 	if err != nil {
 		return nil, 0, false, false, s.wrap(err, "list customers")
 	}
-	defer tx.Rollback()
 	var version int64
-	if err := tx.QueryRowContext(ctx, versionQuery).Scan(&version); err != nil {
+	if err := st.QueryRowContext(ctx).Scan(&version); err != nil {
 		return nil, 0, false, false, s.wrap(err, "list customers")
 	}
 	cs.mu.RLock()
@@ -185,13 +189,15 @@ func (s *Store) tryIndexed(ctx context.Context, orgID string, f gatehouse.Custom
 		return nil, 0, false, true, nil
 	}
 	m := cs.find(x, orgID, f)
-	out, err = s.pageRows(ctx, tx, x.Page(m, offset, limit))
-	if errors.Is(err, errIndexStale) {
+	out, err = s.pageRows(ctx, x.Page(m, offset, limit), version)
+	switch {
+	case errors.Is(err, errVersionMoved):
+		return nil, 0, false, false, nil // another process wrote meanwhile: reload
+	case errors.Is(err, errIndexStale):
 		// Not expected: fall back to SQL, and have the next list reload.
 		go s.dropIndexes()
 		return nil, 0, false, true, nil
-	}
-	if err != nil {
+	case err != nil:
 		return nil, 0, false, true, s.wrap(err, "list customers")
 	}
 	return out, m.Len(), true, true, nil
@@ -309,9 +315,12 @@ func (s *Store) readIndex(ctx context.Context, orgID string) (x *customerindex.I
 }
 
 // pageRows returns the customers with ids, in order: from the row cache,
-// else read in tx (and cached). cs.mu must be held for reading, so that no
-// write of ours commits meanwhile.
-func (s *Store) pageRows(ctx context.Context, tx *sql.Tx, ids []string) ([]*gatehouse.Customer, error) {
+// else read from the database (and cached) together with customers_version,
+// which must still be version: the rows then belong to the state the index
+// describes. cs.mu must be held for reading, so that no write of ours
+// commits meanwhile. (No transaction is needed: the version is read once
+// before the search, and again by the one statement that reads the rows.)
+func (s *Store) pageRows(ctx context.Context, ids []string, version int64) ([]*gatehouse.Customer, error) {
 	cs := s.search
 	out := make([]*gatehouse.Customer, len(ids))
 	var missing []any
@@ -328,7 +337,7 @@ func (s *Store) pageRows(ctx context.Context, tx *sql.Tx, ids []string) ([]*gate
 	if len(missing) == 0 {
 		return out, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers c
+	rows, err := s.r.QueryContext(ctx, `SELECT `+customerColumns+`, (`+versionQuery+`) FROM customers c
 		WHERE c.id IN (`+placeholders(len(missing))+`) AND c.deleted_at IS NULL`, missing...)
 	if err != nil {
 		return nil, err
@@ -337,8 +346,12 @@ func (s *Store) pageRows(ctx context.Context, tx *sql.Tx, ids []string) ([]*gate
 	read := make(map[string]*gatehouse.Customer, len(missing))
 	for rows.Next() {
 		var d customerDest
-		if err := rows.Scan(d.targets()...); err != nil {
+		var v int64
+		if err := rows.Scan(append(d.targets(), &v)...); err != nil {
 			return nil, err
+		}
+		if v != version {
+			return nil, errVersionMoved
 		}
 		c, err := d.customer()
 		if err != nil {

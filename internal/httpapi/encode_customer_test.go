@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/apitype"
@@ -90,15 +89,7 @@ func sameResponse(t *testing.T, got, want *httptest.ResponseRecorder, i int, v a
 // BenchmarkAppendCustomer is the merchant Customer by hand; compare
 // BenchmarkEncodeCustomer (reflection).
 func BenchmarkAppendCustomer(b *testing.B) {
-	email, name, ext, loc := "jane@example.com", "Jane Doe", "usr_1337", "en-US"
-	line1, pc, city, state := "1 Main St", "94104", "San Francisco", "US-CA"
-	c := &gatehouse.Customer{
-		ID: gatehouse.NewID(), OrganizationID: gatehouse.NewID(), CreatedAt: time.Now(),
-		Metadata: gatehouse.Metadata{"user_id": "ABC", "seats": 3}, ExternalID: &ext, Email: &email,
-		Type: gatehouse.CustomerIndividual, Name: &name, Locale: &loc,
-		BillingAddress: &gatehouse.Address{Line1: &line1, PostalCode: &pc, City: &city, State: &state, Country: "US"},
-		TaxID:          &gatehouse.TaxID{Number: "911144442", Format: "us_ein"},
-	}
+	c := benchCustomer()
 	w := &recordWriter{header: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -53,33 +53,9 @@ func appendPortalCustomer(b []byte, c *gatehouse.Customer) []byte {
 	b = append(b, `,"billing_name":`...)
 	b = appendStringPtr(b, c.EffectiveBillingName())
 	b = append(b, `,"billing_address":`...)
-	if a := c.BillingAddress; a == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, `{"line1":`...)
-		b = appendStringPtr(b, a.Line1)
-		b = append(b, `,"line2":`...)
-		b = appendStringPtr(b, a.Line2)
-		b = append(b, `,"postal_code":`...)
-		b = appendStringPtr(b, a.PostalCode)
-		b = append(b, `,"city":`...)
-		b = appendStringPtr(b, a.City)
-		b = append(b, `,"state":`...)
-		b = appendStringPtr(b, a.State)
-		b = append(b, `,"country":`...)
-		b = appendJSONString(b, a.Country)
-		b = append(b, '}')
-	}
+	b = appendAddress(b, c.BillingAddress)
 	b = append(b, `,"tax_id":`...)
-	if t := c.TaxID; t == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		b = appendJSONString(b, t.Number)
-		b = append(b, ',')
-		b = appendJSONString(b, t.Format)
-		b = append(b, ']')
-	}
+	b = appendTaxID(b, c.TaxID)
 	b = append(b, `,"oauth_accounts":{},"default_payment_method_id":null,"type":`...)
 	typ := c.Type
 	if typ == "" {

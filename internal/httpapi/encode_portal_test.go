@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -88,20 +86,7 @@ func TestAppendPortalCustomerMatchesEncodingJSON(t *testing.T) {
 		writeJSON(want, http.StatusOK, portalCustomerJSON(c))
 		got := httptest.NewRecorder()
 		writePortalCustomer(got, http.StatusOK, c)
-		if !bytes.Equal(got.Body.Bytes(), want.Body.Bytes()) {
-			t.Fatalf("customer %d: %+v\n got  %s\n want %s", i, c, got.Body.Bytes(), want.Body.Bytes())
-		}
-		if got.Code != want.Code || len(got.Header()) != len(want.Header()) {
-			t.Fatalf("customer %d: status/header %d %v, want %d %v", i, got.Code, got.Header(), want.Code, want.Header())
-		}
-		for k, v := range want.Header() {
-			if strings.Join(got.Header()[k], "|") != strings.Join(v, "|") {
-				t.Fatalf("customer %d: header %s = %q, want %q", i, k, got.Header()[k], v)
-			}
-		}
-		if !json.Valid(got.Body.Bytes()) {
-			t.Fatalf("customer %d: invalid JSON %s", i, got.Body.Bytes())
-		}
+		sameResponse(t, got, want, i, c)
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -76,22 +75,9 @@ func (d *dbFlags) describe() string {
 // open connects to the database. SQLite files get their schema on open, so
 // every command works on a new file; PostgreSQL is never migrated here.
 func (d *dbFlags) open(ctx context.Context, opts sqlstore.Options) (*sqlstore.Store, error) {
-	dsn, sized := d.dsn, false
-	if d.isSQLite() {
-		dsn, sized = withSQLiteCacheSize(dsn)
-	}
-	st, err := sqlstore.Open(ctx, dsn, opts)
+	st, err := sqlstore.Open(ctx, d.dsn, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", d.describe(), err)
-	}
-	if sized {
-		// DB is the single writer connection, kept open for the life of
-		// the store: give it back SQLite's default cache.
-		q := fmt.Sprintf("PRAGMA cache_size = -%d", sqliteWriterCacheKiB)
-		if _, err := st.DB().ExecContext(ctx, q); err != nil {
-			st.Close()
-			return nil, fmt.Errorf("open %s: %w", d.describe(), err)
-		}
 	}
 	if st.Dialect() == "sqlite" {
 		if err := st.Migrate(ctx); err != nil {
@@ -100,38 +86,6 @@ func (d *dbFlags) open(ctx context.Context, opts sqlstore.Options) (*sqlstore.St
 		}
 	}
 	return st, nil
-}
-
-// SQLite page cache of each connection, in KiB, unless the DSN sets one
-// (_pragma=cache_size(...)). The writer keeps SQLite's default: its inserts
-// land on random index pages and fill the cache within seconds. The readers
-// sit behind the session cache and see few reads, so with the default each of
-// them filled its 2,000 KiB over many minutes, and resident memory crept up as
-// long (the 5-minute soak on a 50,000-customer file: +12% between minute 1
-// and minute 5, all of it SQLite's page caches). At 512 KiB they are full in
-// the first seconds of traffic and SQLite holds about 4 MiB over five
-// connections instead of 10 MiB.
-const (
-	sqliteWriterCacheKiB = 2000
-	sqliteReaderCacheKiB = 512
-)
-
-// withSQLiteCacheSize adds the readers' cache size to a sqlite: DSN that
-// sets none, and reports whether it did (the writer is then set apart).
-func withSQLiteCacheSize(dsn string) (string, bool) {
-	_, rawQuery, hasQuery := strings.Cut(dsn, "?")
-	if q, err := url.ParseQuery(rawQuery); err == nil {
-		for _, p := range q["_pragma"] {
-			if name, _, _ := strings.Cut(p, "("); strings.EqualFold(strings.TrimSpace(name), "cache_size") {
-				return dsn, false
-			}
-		}
-	} // a malformed query: sqlstore.Open reports it
-	sep := "?"
-	if hasQuery {
-		sep = "&"
-	}
-	return dsn + sep + "_pragma=" + url.QueryEscape(fmt.Sprintf("cache_size(-%d)", sqliteReaderCacheKiB)), true
 }
 
 // errSchemaBehind is returned when PostgreSQL needs "gatehouse migrate".

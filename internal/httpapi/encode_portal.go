@@ -67,11 +67,58 @@ func appendPortalCustomer(b []byte, c *gatehouse.Customer) []byte {
 	return append(b, '}')
 }
 
-// appendTime appends t quoted, as apitype.Time encodes it.
+// plainJSON marks the bytes a JSON string holds as they are.
+var plainJSON = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// appendTime appends t quoted, as apitype.Time encodes it: UTC, at most
+// six fractional digits without trailing zeros (apitype.TimeFormat),
+// formatted by hand for years 0-9999.
 func appendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		b = append(b, '"')
+		b = t.Truncate(time.Microsecond).AppendFormat(b, apitype.TimeFormat)
+		return append(b, '"')
+	}
+	hour, minute, sec := t.Clock()
 	b = append(b, '"')
-	b = t.UTC().Truncate(time.Microsecond).AppendFormat(b, apitype.TimeFormat)
-	return append(b, '"')
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	b = appendDigits(b, day, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, hour, 2)
+	b = append(b, ':')
+	b = appendDigits(b, minute, 2)
+	b = append(b, ':')
+	b = appendDigits(b, sec, 2)
+	if us := t.Nanosecond() / 1000; us != 0 {
+		digits := 6
+		for us%10 == 0 {
+			us /= 10
+			digits--
+		}
+		b = append(b, '.')
+		b = appendDigits(b, us, digits)
+	}
+	return append(b, 'Z', '"')
+}
+
+// appendDigits appends n (0 <= n < 10^width) in exactly width digits.
+func appendDigits(b []byte, n, width int) []byte {
+	b = append(b, "000000"[:width]...)
+	for i := len(b) - 1; n > 0; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return b
 }
 
 func appendStringPtr(b []byte, s *string) []byte {
@@ -88,8 +135,17 @@ const hexDigits = "0123456789abcdef"
 // invalid UTF-8 as \ufffd, and U+2028 and U+2029 escaped.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
+	// Fast path: printable ASCII other than " and \ is copied as is.
+	i := 0
+	for i < len(s) && plainJSON[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		if c := s[i]; c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
 				i++

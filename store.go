@@ -51,7 +51,9 @@ type Store interface {
 	// is enforced as in CreateCustomer.
 	UpdateCustomer(ctx context.Context, c *Customer) error
 	// ListCustomers returns one page of live customers matching f and the
-	// total count of matches.
+	// total count of matches. The customers are immutable values: a store
+	// may share them with a cache (callers must not change them), and never
+	// changes one it returned (a write makes a new value).
 	ListCustomers(ctx context.Context, orgID string, f CustomerFilter) ([]*Customer, int, error)
 	// EachCustomer calls fn for every live customer of the organization, oldest
 	// first, streaming (for CSV export).

@@ -183,7 +183,8 @@ func BenchmarkCodeRequestLatency(b *testing.B) {
 // BenchmarkListCustomers is the bench's list scenario in process: GET
 // /v1/customers/?query=NAME&limit=100 over BENCH_CUSTOMERS (default
 // 100,000) seeded customers on SQLite, a last name matching 1 in 50,
-// through the whole handler (auth, customer search, JSON of 100 customers).
+// through the whole handler (auth, customer search, JSON of 100 customers),
+// without and with the list body cache.
 func BenchmarkListCustomers(b *testing.B) {
 	n := 100_000
 	if v, err := strconv.Atoi(os.Getenv("BENCH_CUSTOMERS")); err == nil {
@@ -200,19 +201,24 @@ func BenchmarkListCustomers(b *testing.B) {
 		r.Header.Set("Authorization", "Bearer "+e.tok["Aread"])
 		reqs = append(reqs, r)
 	}
-	w := &recordWriter{header: http.Header{}}
-	for _, r := range reqs { // load the index and the rows
-		e.srv.ServeHTTP(w, r)
-	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		clear(w.header)
-		w.status = 0
-		e.srv.ServeHTTP(w, reqs[i%len(reqs)])
-		if w.status != http.StatusOK {
-			b.Fatalf("status %d", w.status)
-		}
-		i++
+	for _, bodies := range []int{0, 8192} {
+		b.Run("bodies="+strconv.Itoa(bodies), func(b *testing.B) {
+			srv := e.newServer(func(c *Config) { c.ListBodies = bodies })
+			w := &recordWriter{header: http.Header{}}
+			for _, r := range reqs { // load the index, the rows and the bodies
+				srv.ServeHTTP(w, r)
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				clear(w.header)
+				w.status = 0
+				srv.ServeHTTP(w, reqs[i%len(reqs)])
+				if w.status != http.StatusOK {
+					b.Fatalf("status %d", w.status)
+				}
+				i++
+			}
+		})
 	}
 }

@@ -26,7 +26,7 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("list customers: %w", err)
 	}
-	writeCustomerList(w, cs, total, maxPageOf(total, f.Page.Limit))
+	writeCustomerList(w, s.bodies, cs, total, maxPageOf(total, f.Page.Limit))
 	return nil
 }
 

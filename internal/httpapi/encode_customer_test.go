@@ -43,6 +43,7 @@ func randMetadata(rng *rand.Rand) gatehouse.Metadata {
 // makes of customerJSON and of the list envelope, over random customers.
 func TestAppendCustomerMatchesEncodingJSON(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
+	bodies := newCustomerBodies(64) // small: evictions happen all along
 	var page []*gatehouse.Customer
 	for i := range 20000 {
 		c := randCustomer(rng)
@@ -61,8 +62,15 @@ func TestAppendCustomerMatchesEncodingJSON(t *testing.T) {
 				out.Items = append(out.Items, customerJSON(c))
 			}
 			writeJSON(want, http.StatusOK, out)
-			writeCustomerList(got, page, total, maxPageOf(total, 10))
+			writeCustomerList(got, nil, page, total, maxPageOf(total, 10))
 			sameResponse(t, got, want, i, page)
+			// Through the body cache: the first time fills it, the
+			// second reads it; both must give the same bytes.
+			for range 2 {
+				got := httptest.NewRecorder()
+				writeCustomerList(got, bodies, page, total, maxPageOf(total, 10))
+				sameResponse(t, got, want, i, page)
+			}
 			page = page[:0]
 		}
 	}
@@ -94,5 +102,30 @@ func BenchmarkAppendCustomer(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		writeCustomer(w, http.StatusOK, c)
+	}
+}
+
+// TestCustomerBodiesNewValue: a changed customer is a new value, and the
+// cache answers with its new JSON, never the old one.
+func TestCustomerBodiesNewValue(t *testing.T) {
+	bodies := newCustomerBodies(8)
+	c := benchCustomer()
+	list := func(cs ...*gatehouse.Customer) string {
+		w := httptest.NewRecorder()
+		writeCustomerList(w, bodies, cs, len(cs), 1)
+		return w.Body.String()
+	}
+	before := list(c)
+	changed := *c
+	name := "Grace Hopper"
+	changed.Name = &name
+	after := list(&changed)
+	if before == after || !strings.Contains(after, `"name":"Grace Hopper"`) {
+		t.Fatalf("after the change the list says %s", after)
+	}
+	want := `{"items":[` + string(appendCustomer(nil, c)) + "," + string(appendCustomer(nil, &changed)) +
+		`],"pagination":{"total_count":2,"max_page":1}}`
+	if again := list(c, &changed); again != want {
+		t.Fatalf("both values:\n got  %s\n want %s", again, want)
 	}
 }

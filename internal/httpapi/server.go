@@ -71,12 +71,18 @@ type Config struct {
 	// network partition) then answers 503 instead of holding requests until
 	// it comes back. Set it above the database's statement timeout.
 	RequestTimeout time.Duration
+	// ListBodies is how many customers' list JSON is kept between lists
+	// (0: none). Worth it only with a store whose lists share their
+	// customers between calls (sqlstore's customer search on SQLite); about
+	// 1 KB each.
+	ListBodies int
 }
 
 // Server is the HTTP API. It implements http.Handler. Close releases its
 // background work.
 type Server struct {
 	store     gatehouse.Store
+	bodies    *customerBodies // nil: off
 	hasher    *token.Hasher
 	publicURL string
 	ttl       time.Duration
@@ -120,6 +126,7 @@ func New(cfg Config) *Server {
 		scanKeys:  cfg.SecretScanKeys,
 		metrics:   cfg.Metrics,
 		openapi:   openapi.Handler(),
+		bodies:    newCustomerBodies(cfg.ListBodies),
 	}
 	s.peek, _ = cfg.Store.(sessionPeeker)
 	if s.ttl <= 0 {

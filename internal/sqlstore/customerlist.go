@@ -140,9 +140,8 @@ func customerOrder(sorting []gatehouse.SortField) (string, error) {
 // count of matches. An unknown sort field is EInvalid.
 //
 // On SQLite the customer search (customersearch.go) answers from memory
-// unless f filters on metadata; the customers it returns share their maps
-// and nested pointers with its cache and must not be changed. The rest of
-// this comment is the SQL path.
+// unless f filters on metadata; the customers it returns are its cache's
+// and must not be changed. The rest of this comment is the SQL path.
 //
 // The count and the page are two statements. (One statement with
 // count(*) OVER () made both backends materialize and sort every match with

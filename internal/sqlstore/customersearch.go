@@ -314,7 +314,8 @@ func (s *Store) readIndex(ctx context.Context, orgID string) (x *customerindex.I
 	return x, version, nil
 }
 
-// pageRows returns the customers with ids, in order: from the row cache,
+// pageRows returns the customers with ids, in order: from the row cache
+// (shared, not copied: callers must not change them),
 // else read from the database (and cached) together with customers_version,
 // which must still be version: the rows then belong to the state the index
 // describes. cs.mu must be held for reading, so that no write of ours
@@ -327,8 +328,7 @@ func (s *Store) pageRows(ctx context.Context, ids []string, version int64) ([]*g
 	cs.rowsMu.Lock()
 	for i, id := range ids {
 		if c := cs.rows[id]; c != nil {
-			cp := *c
-			out[i] = &cp
+			out[i] = c
 		} else {
 			missing = append(missing, id)
 		}
@@ -384,8 +384,7 @@ func (s *Store) pageRows(ctx context.Context, ids []string, version int64) ([]*g
 			return nil, errIndexStale
 		}
 		cs.rows[id] = c
-		cp := *c
-		out[i] = &cp
+		out[i] = c
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/customerindex"
@@ -44,6 +45,7 @@ type customerSearch struct {
 
 	loadMu  sync.Mutex
 	loading map[string]chan struct{} // organizations being loaded; closed when done
+	loads   atomic.Int64             // indexes read from the database, for tests
 
 	rowsMu sync.Mutex
 	rows   map[string]*gatehouse.Customer // by ID; current at version
@@ -155,52 +157,73 @@ const versionQuery = `SELECT n FROM customers_version WHERE id = 1`
 // listIndexed answers a list from the index. ok is false when the SQL
 // path must answer instead.
 func (s *Store) listIndexed(ctx context.Context, orgID string, f gatehouse.CustomerFilter, limit, offset int) (out []*gatehouse.Customer, total int, ok bool, err error) {
-	for range 3 {
-		out, total, ok, loaded, err := s.tryIndexed(ctx, orgID, f, limit, offset)
-		if loaded || err != nil {
+	for range 4 {
+		out, total, ok, next, err := s.tryIndexed(ctx, orgID, f, limit, offset)
+		switch {
+		case err != nil || next == answered:
 			return out, total, ok, err
-		}
-		if err := s.loadIndex(ctx, orgID); err != nil {
-			return nil, 0, false, err
+		case next == reload:
+			if err := s.loadIndex(ctx, orgID); err != nil {
+				return nil, 0, false, err
+			}
 		}
 	}
 	return nil, 0, false, nil // customers keep changing behind the index: SQL
 }
 
-// tryIndexed answers from the index if it is current with the snapshot of
-// a new read transaction (loaded true).
-func (s *Store) tryIndexed(ctx context.Context, orgID string, f gatehouse.CustomerFilter, limit, offset int) (out []*gatehouse.Customer, total int, ok, loaded bool, err error) {
+// What tryIndexed leaves to do.
+type indexNext int
+
+const (
+	answered indexNext = iota // out, total and ok are the answer
+	reload                    // the organization's index is missing or behind the database
+	retry                     // a write of ours landed between the version read and the index
+)
+
+// tryIndexed answers from the index if it is current with the database.
+func (s *Store) tryIndexed(ctx context.Context, orgID string, f gatehouse.CustomerFilter, limit, offset int) (out []*gatehouse.Customer, total int, ok bool, next indexNext, err error) {
 	cs := s.search
-	st, err := s.stmt(ctx, versionQuery)
+	version, err := s.customersVersion(ctx)
 	if err != nil {
-		return nil, 0, false, false, s.wrap(err, "list customers")
-	}
-	var version int64
-	if err := st.QueryRowContext(ctx).Scan(&version); err != nil {
-		return nil, 0, false, false, s.wrap(err, "list customers")
+		return nil, 0, false, answered, s.wrap(err, "list customers")
 	}
 	cs.mu.RLock()
 	defer cs.mu.RUnlock()
 	x, found := cs.orgs[orgID]
-	if !found || cs.version != version {
-		return nil, 0, false, false, nil
-	}
-	if x == nil {
-		return nil, 0, false, true, nil
+	switch {
+	case found && version < cs.version:
+		// Versions only grow: the index already has a write that
+		// committed after our read.
+		return nil, 0, false, retry, nil
+	case !found || version != cs.version:
+		return nil, 0, false, reload, nil
+	case x == nil:
+		return nil, 0, false, answered, nil // too large: SQL
 	}
 	m := cs.find(x, orgID, f)
 	out, err = s.pageRows(ctx, x.Page(m, offset, limit), version)
 	switch {
 	case errors.Is(err, errVersionMoved):
-		return nil, 0, false, false, nil // another process wrote meanwhile: reload
+		return nil, 0, false, reload, nil // another process wrote meanwhile
 	case errors.Is(err, errIndexStale):
 		// Not expected: fall back to SQL, and have the next list reload.
 		go s.dropIndexes()
-		return nil, 0, false, true, nil
+		return nil, 0, false, answered, nil
 	case err != nil:
-		return nil, 0, false, true, s.wrap(err, "list customers")
+		return nil, 0, false, answered, s.wrap(err, "list customers")
 	}
-	return out, m.Len(), true, true, nil
+	return out, m.Len(), true, answered, nil
+}
+
+// customersVersion reads customers_version (a prepared statement).
+func (s *Store) customersVersion(ctx context.Context) (int64, error) {
+	st, err := s.stmt(ctx, versionQuery)
+	if err != nil {
+		return 0, err
+	}
+	var version int64
+	err = st.QueryRowContext(ctx).Scan(&version)
+	return version, err
 }
 
 func (s *Store) dropIndexes() {
@@ -239,6 +262,18 @@ func (s *Store) loadIndex(ctx context.Context, orgID string) error {
 		cs.loadMu.Unlock()
 		close(done)
 	}()
+	// Another load may have finished between our caller's look and ours.
+	version, err := s.customersVersion(ctx)
+	if err != nil {
+		return s.wrap(err, "load customer index")
+	}
+	cs.mu.RLock()
+	_, found := cs.orgs[orgID]
+	current := found && cs.version >= version
+	cs.mu.RUnlock()
+	if current {
+		return nil
+	}
 	for attempt := 0; ; attempt++ {
 		locked := attempt == 2
 		var epoch uint64
@@ -250,6 +285,7 @@ func (s *Store) loadIndex(ctx context.Context, orgID string) error {
 			cs.mu.RUnlock()
 		}
 		x, version, err := s.readIndex(ctx, orgID)
+		cs.loads.Add(1)
 		if !locked {
 			cs.mu.Lock()
 		}

@@ -1,0 +1,92 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/storetest"
+)
+
+// TestSearchIndexLoadsOnce: an organization's index is read from the
+// database once, however many lists run at once and whatever this store
+// writes meanwhile; a write by another pool makes the next list read it
+// again, once.
+func TestSearchIndexLoadsOnce(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.SQLiteDSN(t)
+	s, err := Open(ctx, dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	org := &gatehouse.Organization{ID: "org", Name: "Org", Slug: "org", CreatedAt: storetest.T0}
+	if err := s.CreateOrganization(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	create := func(st gatehouse.Store, i int) {
+		email, name := fmt.Sprintf("c%d@example.com", i), fmt.Sprintf("Customer %d", i)
+		c := &gatehouse.Customer{OrganizationID: org.ID, Email: &email, Name: &name, Type: gatehouse.CustomerIndividual, CreatedAt: storetest.T0.Add(time.Duration(i) * time.Second)}
+		if err := st.CreateCustomer(ctx, c); err != nil {
+			t.Error(err)
+		}
+	}
+	list := func() int {
+		_, total, err := s.ListCustomers(ctx, org.ID, gatehouse.CustomerFilter{Query: "customer", Page: gatehouse.Page{Page: 1, Limit: 10}})
+		if err != nil {
+			t.Error(err)
+		}
+		return total
+	}
+	for i := range 50 {
+		create(s, i)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { list() })
+	}
+	wg.Wait()
+	if n := s.search.loads.Load(); n != 1 {
+		t.Fatalf("8 concurrent first lists read the index %d times, want 1", n)
+	}
+	for w := range 2 {
+		wg.Go(func() {
+			for i := range 100 {
+				create(s, 1000*(w+1)+i)
+			}
+		})
+	}
+	for range 4 {
+		wg.Go(func() {
+			for range 100 {
+				list()
+			}
+		})
+	}
+	wg.Wait()
+	if n := s.search.loads.Load(); n != 1 {
+		t.Fatalf("lists racing this store's writes read the index %d times, want 1", n)
+	}
+	if got := list(); got != 250 {
+		t.Fatalf("list: %d customers, want 250", got)
+	}
+	other, err := Open(ctx, dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	create(other, 5000)
+	if got := list(); got != 251 {
+		t.Fatalf("after another pool's create: %d customers, want 251", got)
+	}
+	list()
+	if n := s.search.loads.Load(); n != 2 {
+		t.Fatalf("after another pool's write the index was read %d times in all, want 2", n)
+	}
+}

@@ -20,7 +20,7 @@ import (
 var metadataValues = []any{
 	"pro", "", "<b>&</b>", "\u2028", true, false, nil,
 	json.Number("3"), json.Number("-1.5e+10"), json.Number("0.000001"), json.Number("1E400"), json.Number(""),
-	3, int64(-7), 1.5, 1e21, 1e20, 1e-6, 1e-7, 123456789.125, -0.0, 5e-324, math.MaxFloat64,
+	3, int64(-7), 1.5, 1e21, 1e20, 1e-6, 1e-7, 123456789.125, math.Copysign(0, -1), 5e-324, math.MaxFloat64,
 	float32(1.1), uint8(9),
 }
 

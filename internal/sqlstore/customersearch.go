@@ -73,7 +73,7 @@ func memoKeyOf(org string, f gatehouse.CustomerFilter) memoKey {
 	return memoKey{org: org, text: f.Query, email: f.Email, sort: sb.String()}
 }
 
-// Default bounds of the customer search: about 200 bytes of memory per
+// Default bounds of the customer search: about 260 bytes of memory per
 // indexed customer, 1 KB per cached row.
 const (
 	defaultSearchIndexed = 1_000_000
@@ -429,8 +429,9 @@ func (s *Store) pageRows(ctx context.Context, ids []string, version int64) ([]*g
 // customer search current with it: under the index's write lock, it reads
 // customers_version before and after fn in the same transaction. When the
 // version before is the one the index is current with, the write is the
-// only change since, and apply brings the index to the version after;
-// otherwise customers changed behind the index and it is dropped.
+// only change since, and it is applied to the index, now current with the
+// version after; otherwise customers changed behind the index and it is
+// dropped.
 func (s *Store) writeCustomer(ctx context.Context, c *gatehouse.Customer, fn func(tx *sql.Tx) error) error {
 	cs := s.search
 	if cs == nil {
@@ -451,10 +452,12 @@ func (s *Store) writeCustomer(ctx context.Context, c *gatehouse.Customer, fn fun
 	if err != nil {
 		return err
 	}
-	if before != cs.version {
+	if before != cs.version && len(cs.orgs) > 0 {
 		cs.reset(-1)
 		return nil
 	}
+	// (With nothing indexed nothing can be stale: the version is simply
+	// the one after this write.)
 	cs.version = after
 	cs.epoch++
 	cs.rowsMu.Lock()

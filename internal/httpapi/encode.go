@@ -49,10 +49,7 @@ func writeBody(w http.ResponseWriter, status int, b []byte) {
 // customerJSON is c in the contract's Customer shape (§D.1): every key
 // present, billing_name falling back to name, a Gravatar avatar.
 func customerJSON(c *gatehouse.Customer) apitype.Customer {
-	typ := c.Type
-	if typ == "" {
-		typ = gatehouse.CustomerIndividual
-	}
+	typ := customerType(c)
 	return apitype.Customer{
 		ID:             c.ID,
 		CreatedAt:      apitype.NewTime(c.CreatedAt),
@@ -74,10 +71,7 @@ func customerJSON(c *gatehouse.Customer) apitype.Customer {
 
 // portalCustomerJSON is c as the customer portal shows it (§D.6).
 func portalCustomerJSON(c *gatehouse.Customer) apitype.PortalCustomer {
-	typ := c.Type
-	if typ == "" {
-		typ = gatehouse.CustomerIndividual
-	}
+	typ := customerType(c)
 	return apitype.PortalCustomer{
 		CreatedAt:      apitype.NewTime(c.CreatedAt),
 		ModifiedAt:     apitype.NewTimePtr(c.ModifiedAt),
@@ -92,6 +86,14 @@ func portalCustomerJSON(c *gatehouse.Customer) apitype.PortalCustomer {
 		Type:           &typ,
 		Locale:         c.Locale,
 	}
+}
+
+// customerType is c's type, individual when unset.
+func customerType(c *gatehouse.Customer) string {
+	if c.Type == "" {
+		return gatehouse.CustomerIndividual
+	}
+	return c.Type
 }
 
 // publicMetadata returns m as a wire map, never nil ({} when empty).

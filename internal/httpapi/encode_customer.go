@@ -134,11 +134,7 @@ func appendCustomer(b []byte, c *gatehouse.Customer) []byte {
 	b = append(b, `,"created_at":`...)
 	b = appendTime(b, c.CreatedAt)
 	b = append(b, `,"modified_at":`...)
-	if c.ModifiedAt == nil {
-		b = append(b, "null"...)
-	} else {
-		b = appendTime(b, *c.ModifiedAt)
-	}
+	b = appendTimePtr(b, c.ModifiedAt)
 	b = append(b, `,"metadata":`...)
 	b = appendMetadata(b, c.Metadata)
 	b = append(b, `,"external_id":`...)
@@ -148,19 +144,8 @@ func appendCustomer(b []byte, c *gatehouse.Customer) []byte {
 	b = append(b, `,"email_verified":`...)
 	b = strconv.AppendBool(b, c.EmailVerified)
 	b = append(b, `,"type":`...)
-	typ := c.Type
-	if typ == "" {
-		typ = gatehouse.CustomerIndividual
-	}
-	b = appendJSONString(b, typ)
-	b = append(b, `,"name":`...)
-	b = appendStringPtr(b, c.Name)
-	b = append(b, `,"billing_name":`...)
-	b = appendStringPtr(b, c.EffectiveBillingName())
-	b = append(b, `,"billing_address":`...)
-	b = appendAddress(b, c.BillingAddress)
-	b = append(b, `,"tax_id":`...)
-	b = appendTaxID(b, c.TaxID)
+	b = appendJSONString(b, customerType(c))
+	b = appendNameAndBilling(b, c)
 	b = append(b, `,"locale":`...)
 	b = appendStringPtr(b, c.Locale)
 	b = append(b, `,"organization_id":`...)
@@ -251,6 +236,20 @@ func appendFloat(b []byte, f float64) []byte {
 			b = b[:n-1]
 		}
 	}
+	return b
+}
+
+// appendNameAndBilling appends the name, billing_name, billing_address and
+// tax_id members, in that order, as both Customer shapes have them.
+func appendNameAndBilling(b []byte, c *gatehouse.Customer) []byte {
+	b = append(b, `,"name":`...)
+	b = appendStringPtr(b, c.Name)
+	b = append(b, `,"billing_name":`...)
+	b = appendStringPtr(b, c.EffectiveBillingName())
+	b = append(b, `,"billing_address":`...)
+	b = appendAddress(b, c.BillingAddress)
+	b = append(b, `,"tax_id":`...)
+	b = appendTaxID(b, c.TaxID)
 	return b
 }
 

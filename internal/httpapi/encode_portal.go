@@ -37,34 +37,27 @@ func appendPortalCustomer(b []byte, c *gatehouse.Customer) []byte {
 	b = append(b, `{"created_at":`...)
 	b = appendTime(b, c.CreatedAt)
 	b = append(b, `,"modified_at":`...)
-	if c.ModifiedAt == nil {
-		b = append(b, "null"...)
-	} else {
-		b = appendTime(b, *c.ModifiedAt)
-	}
+	b = appendTimePtr(b, c.ModifiedAt)
 	b = append(b, `,"id":`...)
 	b = appendJSONString(b, c.ID)
 	b = append(b, `,"email":`...)
 	b = appendStringPtr(b, c.Email)
 	b = append(b, `,"email_verified":`...)
 	b = strconv.AppendBool(b, c.EmailVerified)
-	b = append(b, `,"name":`...)
-	b = appendStringPtr(b, c.Name)
-	b = append(b, `,"billing_name":`...)
-	b = appendStringPtr(b, c.EffectiveBillingName())
-	b = append(b, `,"billing_address":`...)
-	b = appendAddress(b, c.BillingAddress)
-	b = append(b, `,"tax_id":`...)
-	b = appendTaxID(b, c.TaxID)
+	b = appendNameAndBilling(b, c)
 	b = append(b, `,"oauth_accounts":{},"default_payment_method_id":null,"type":`...)
-	typ := c.Type
-	if typ == "" {
-		typ = gatehouse.CustomerIndividual
-	}
-	b = appendJSONString(b, typ)
+	b = appendJSONString(b, customerType(c))
 	b = append(b, `,"locale":`...)
 	b = appendStringPtr(b, c.Locale)
 	return append(b, '}')
+}
+
+// appendTimePtr appends *t as appendTime does, or null.
+func appendTimePtr(b []byte, t *time.Time) []byte {
+	if t == nil {
+		return append(b, "null"...)
+	}
+	return appendTime(b, *t)
 }
 
 // plainJSON marks the bytes a JSON string holds as they are.

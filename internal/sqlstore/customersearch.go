@@ -54,8 +54,9 @@ type customerSearch struct {
 	// search, or the same search again, costs one search). An index's
 	// matches stay valid until it changes, so every write of ours drops
 	// its organization's entries, and reset drops all.
-	memoMu sync.Mutex
-	memo   map[memoKey]customerindex.Matches
+	memoMu    sync.Mutex
+	memo      map[memoKey]customerindex.Matches
+	memoSlots int // matches held by memo, over all entries
 }
 
 type memoKey struct{ org, text, email, sort string }
@@ -78,10 +79,12 @@ func memoKeyOf(org string, f gatehouse.CustomerFilter) memoKey {
 const (
 	defaultSearchIndexed = 1_000_000
 	defaultSearchRows    = 10_000
-	// At most memoEntries searches are remembered, each of at most
-	// memoMatches matches (4 bytes each): 5 MB at worst.
+	// At most memoEntries searches are remembered, holding at most
+	// memoMatches matches in all (4 bytes each: 8 MB), so that an
+	// unfiltered list of an organization of up to 500,000 customers (the
+	// default dashboard view, paged) is one of them.
 	memoEntries = 64
-	memoMatches = 20_000
+	memoMatches = 2_000_000
 )
 
 func newCustomerSearch(maxIndexed int) *customerSearch {
@@ -104,6 +107,7 @@ func (cs *customerSearch) reset(version int64) {
 	cs.rowsMu.Unlock()
 	cs.memoMu.Lock()
 	cs.memo = map[memoKey]customerindex.Matches{}
+	cs.memoSlots = 0
 	cs.memoMu.Unlock()
 }
 
@@ -118,15 +122,21 @@ func (cs *customerSearch) find(x *customerindex.Index, org string, f gatehouse.C
 		return m
 	}
 	m = x.Find(customerindex.Query{Text: f.Query, Email: f.Email, Sort: f.Sorting})
-	if m.Len() <= memoMatches {
+	if m.Len() <= memoMatches/4 {
 		cs.memoMu.Lock()
-		if len(cs.memo) >= memoEntries {
-			for k := range cs.memo { // forget one, in Go's random map order
-				delete(cs.memo, k)
+		// Forget entries, in Go's random map order, until this one fits.
+		for k, old := range cs.memo {
+			if len(cs.memo) < memoEntries && cs.memoSlots+m.Len() <= memoMatches {
 				break
 			}
+			delete(cs.memo, k)
+			cs.memoSlots -= old.Len()
+		}
+		if old, ok := cs.memo[key]; ok { // another list memoized it meanwhile
+			cs.memoSlots -= old.Len()
 		}
 		cs.memo[key] = m
+		cs.memoSlots += m.Len()
 		cs.memoMu.Unlock()
 	}
 	return m
@@ -136,9 +146,10 @@ func (cs *customerSearch) find(x *customerindex.Index, org string, f gatehouse.C
 // writing.
 func (cs *customerSearch) forgetOrg(org string) {
 	cs.memoMu.Lock()
-	for k := range cs.memo {
+	for k, m := range cs.memo {
 		if k.org == org {
 			delete(cs.memo, k)
+			cs.memoSlots -= m.Len()
 		}
 	}
 	cs.memoMu.Unlock()
@@ -292,6 +303,10 @@ func (s *Store) loadIndex(ctx context.Context, orgID string) error {
 		if err == nil && (locked || cs.epoch == epoch) {
 			if version != cs.version {
 				cs.reset(version)
+			}
+			if prev := cs.orgs[orgID]; prev != nil { // replaced: its memo and count go
+				cs.forgetOrg(orgID)
+				cs.indexed -= prev.Len()
 			}
 			if x == nil || cs.indexed+x.Len() > cs.maxIndexed {
 				cs.orgs[orgID] = nil

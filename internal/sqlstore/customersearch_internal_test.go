@@ -90,3 +90,60 @@ func TestSearchIndexLoadsOnce(t *testing.T) {
 		t.Fatalf("after another pool's write the index was read %d times in all, want 2", n)
 	}
 }
+
+// TestSearchMemoBounds: the memo of searches stays within its bounds, its
+// count of held matches stays exact, and a write drops the organization's
+// entries.
+func TestSearchMemoBounds(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, storetest.SQLiteDSN(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	org := &gatehouse.Organization{ID: "org", Name: "Org", Slug: "org", CreatedAt: storetest.T0}
+	if err := s.CreateOrganization(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 120 {
+		email := fmt.Sprintf("c%03d@example.com", i)
+		c := &gatehouse.Customer{OrganizationID: org.ID, Email: &email, Type: gatehouse.CustomerIndividual, CreatedAt: storetest.T0}
+		if err := s.CreateCustomer(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(what string) {
+		t.Helper()
+		cs := s.search
+		cs.memoMu.Lock()
+		defer cs.memoMu.Unlock()
+		held := 0
+		for _, m := range cs.memo {
+			held += m.Len()
+		}
+		if held != cs.memoSlots || len(cs.memo) > memoEntries || held > memoMatches {
+			t.Fatalf("%s: %d entries holding %d matches, counted %d", what, len(cs.memo), held, cs.memoSlots)
+		}
+	}
+	for i := range 3 * memoEntries {
+		q := fmt.Sprintf("c%02d", i%100) // 1 to 10 matches each, plus repeats
+		if _, _, err := s.ListCustomers(ctx, org.ID, gatehouse.CustomerFilter{Query: q, Page: gatehouse.Page{Page: 1, Limit: 5}}); err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("after %d searches", i+1))
+	}
+	if n := len(s.search.memo); n != memoEntries {
+		t.Fatalf("%d entries after %d distinct searches, want the bound %d", n, 100, memoEntries)
+	}
+	email := "new@example.com"
+	if err := s.CreateCustomer(ctx, &gatehouse.Customer{OrganizationID: org.ID, Email: &email, Type: gatehouse.CustomerIndividual, CreatedAt: storetest.T0}); err != nil {
+		t.Fatal(err)
+	}
+	check("after a write")
+	if n := len(s.search.memo); n != 0 {
+		t.Fatalf("%d entries after a write to the organization, want 0", n)
+	}
+}

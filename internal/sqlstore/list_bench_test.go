@@ -15,7 +15,10 @@ import (
 // customers over 100,000 (BENCH_CUSTOMERS) seeded by internal/seed, with a
 // last-name query matching 1 customer in 50 (substring of email, name and
 // billing name), with a 2-character query (the scan fallback), and with no
-// filter at all. It runs on SQLite and, when it answers, PostgreSQL.
+// filter at all. It runs on SQLite and, when it answers, PostgreSQL. On
+// SQLite the queries repeat, so after the first of each the customer
+// search's memo answers (as it does for someone paging through a search);
+// customerindex's BenchmarkSearch measures a search itself.
 func BenchmarkListCustomers(b *testing.B) {
 	n := 100_000
 	if v, err := strconv.Atoi(os.Getenv("BENCH_CUSTOMERS")); err == nil {

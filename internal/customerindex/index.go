@@ -1,10 +1,9 @@
 // Package customerindex keeps, in memory, what the customer list needs to
 // search one organization's live customers: their lowercased email, name,
-// billing name and external ID, their creation time and ID, and the key
-// the store reads the full row with. Search answers a list's condition
-// (case-insensitive substring of email, name or billing name, prefix of the
-// external ID, exact email), its order and its page, and counts every
-// match, without touching the database.
+// billing name and external ID, their creation time and their ID. Search
+// answers a list's condition (case-insensitive substring of email, name or
+// billing name, prefix of the external ID, exact email), its order and its
+// page, and counts every match, without touching the database.
 //
 // A posting list per byte trigram records which customers contain it.
 // A query of three bytes or more starts from the rarest of its trigrams'
@@ -14,8 +13,9 @@
 // every customer. Posting lists are delta-encoded varints, about one byte
 // per entry for common trigrams.
 //
-// An Index is not safe for concurrent use; its owner serializes access
-// (internal/sqlstore holds it under a read-write lock).
+// Put and Delete change an Index and must run alone; Find, Page and Search
+// only read it, so several may run at once (internal/sqlstore holds each
+// index under a read-write lock).
 package customerindex
 
 import (

@@ -11,18 +11,16 @@ import (
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
-// TestSearchIndexLoadsOnce: an organization's index is read from the
-// database once, however many lists run at once and whatever this store
-// writes meanwhile; a write by another pool makes the next list read it
-// again, once.
-func TestSearchIndexLoadsOnce(t *testing.T) {
+// searchStore opens and migrates the SQLite database dsn (customer search
+// on, closed when the test ends) and creates an organization in it.
+func searchStore(t *testing.T, dsn string) (*Store, *gatehouse.Organization) {
+	t.Helper()
 	ctx := context.Background()
-	dsn := storetest.SQLiteDSN(t)
 	s, err := Open(ctx, dsn, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -30,6 +28,17 @@ func TestSearchIndexLoadsOnce(t *testing.T) {
 	if err := s.CreateOrganization(ctx, org); err != nil {
 		t.Fatal(err)
 	}
+	return s, org
+}
+
+// TestSearchIndexLoadsOnce: an organization's index is read from the
+// database once, however many lists run at once and whatever this store
+// writes meanwhile; a write by another pool makes the next list read it
+// again, once.
+func TestSearchIndexLoadsOnce(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.SQLiteDSN(t)
+	s, org := searchStore(t, dsn)
 	create := func(st gatehouse.Store, i int) {
 		email, name := fmt.Sprintf("c%d@example.com", i), fmt.Sprintf("Customer %d", i)
 		c := &gatehouse.Customer{OrganizationID: org.ID, Email: &email, Name: &name, Type: gatehouse.CustomerIndividual, CreatedAt: storetest.T0.Add(time.Duration(i) * time.Second)}
@@ -96,18 +105,7 @@ func TestSearchIndexLoadsOnce(t *testing.T) {
 // entries.
 func TestSearchMemoBounds(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, storetest.SQLiteDSN(t), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	org := &gatehouse.Organization{ID: "org", Name: "Org", Slug: "org", CreatedAt: storetest.T0}
-	if err := s.CreateOrganization(ctx, org); err != nil {
-		t.Fatal(err)
-	}
+	s, org := searchStore(t, storetest.SQLiteDSN(t))
 	for i := range 120 {
 		email := fmt.Sprintf("c%03d@example.com", i)
 		c := &gatehouse.Customer{OrganizationID: org.ID, Email: &email, Type: gatehouse.CustomerIndividual, CreatedAt: storetest.T0}

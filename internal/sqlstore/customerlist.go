@@ -44,8 +44,8 @@ func ftsPhrase(q string) string {
 	return `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
 }
 
-// customerWhere builds the WHERE clause of a customer list. ok is false
-// when the filter can match nothing.
+// customerWhere builds the WHERE clause of a customer list whose filter
+// can match something (see matchesNothing).
 //
 // The query filter is always the LIKE condition (substring of the lowercased
 // email, name and billing name, prefix of the lowercased external ID), which
@@ -59,13 +59,7 @@ func ftsPhrase(q string) string {
 // organization condition is then written +c.organization_id, which keeps
 // SQLite from walking the organization's index past every customer and
 // makes it start from the (few) search candidates instead.
-func (s *Store) customerWhere(orgID string, f gatehouse.CustomerFilter) (where string, args []any, search, ok bool) {
-	if len(f.OrganizationIDs) > 0 && !slices.Contains(f.OrganizationIDs, orgID) {
-		return "", nil, false, false
-	}
-	if f.Active != nil && *f.Active {
-		return "", nil, false, false // Gatehouse has no subscriptions
-	}
+func (s *Store) customerWhere(orgID string, f gatehouse.CustomerFilter) (where string, args []any, search bool) {
 	conds := []string{"c.organization_id = ?", "c.deleted_at IS NULL"}
 	args = []any{orgID}
 	if f.Email != "" {
@@ -103,7 +97,14 @@ func (s *Store) customerWhere(orgID string, f gatehouse.CustomerFilter) (where s
 		args = append(args, k)
 		args = append(args, anys(vs)...)
 	}
-	return strings.Join(conds, " AND "), args, search, true
+	return strings.Join(conds, " AND "), args, search
+}
+
+// matchesNothing reports whether f can match no customer of orgID: a
+// filter on other organizations, or on an active subscription (Gatehouse
+// has none).
+func matchesNothing(orgID string, f gatehouse.CustomerFilter) bool {
+	return (len(f.OrganizationIDs) > 0 && !slices.Contains(f.OrganizationIDs, orgID)) || (f.Active != nil && *f.Active)
 }
 
 // customerOrder builds the ORDER BY clause: NULLs last ascending and first
@@ -157,8 +158,7 @@ func (s *Store) ListCustomers(ctx context.Context, orgID string, f gatehouse.Cus
 	if err != nil {
 		return nil, 0, err
 	}
-	where, args, search, ok := s.customerWhere(orgID, f)
-	if !ok {
+	if matchesNothing(orgID, f) {
 		return []*gatehouse.Customer{}, 0, nil
 	}
 	limit, offset := pageBounds(f.Page)
@@ -167,6 +167,7 @@ func (s *Store) ListCustomers(ctx context.Context, orgID string, f gatehouse.Cus
 			return out, total, err
 		}
 	}
+	where, args, search := s.customerWhere(orgID, f)
 	// The count and the page read one snapshot: on SQLite any transaction
 	// does; PostgreSQL's default (READ COMMITTED) gives each statement its
 	// own, so a write between them could make the total disagree with the

@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 	"github.com/gatehouse/gatehouse/internal/httpapi"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/storetest"
@@ -320,8 +321,7 @@ func (e *matrixEnv) credential(t *testing.T, rt httpapi.RouteInfo, cred string, 
 	case "malformed":
 		return prefix + "tooShort"
 	case "bad_checksum":
-		last := valid[len(valid)-1]
-		return valid[:len(valid)-1] + map[bool]string{true: "B", false: "A"}[last == 'A']
+		return e2etest.Tamper(valid)
 	case "unknown":
 		return token.New(prefix)
 	case "expired":

@@ -112,3 +112,16 @@ func (s *SyncBuffer) Len() int {
 	defer s.mu.Unlock()
 	return s.b.Len()
 }
+
+// Tamper returns tok with its last character changed (so its checksum no
+// longer matches): always a different string, whatever that character was.
+func Tamper(tok string) string {
+	if tok == "" {
+		return "A"
+	}
+	last := byte('A')
+	if tok[len(tok)-1] == 'A' {
+		last = 'B'
+	}
+	return tok[:len(tok)-1] + string(last)
+}

@@ -258,3 +258,12 @@ func TestBinaryFromEnvironment(t *testing.T) {
 	}
 	cleanup()
 }
+
+func TestTamper(t *testing.T) {
+	for _, tok := range []string{"gatehouse_cst_abcA", "gatehouse_cst_abcB", "gatehouse_cst_abcx", "x"} {
+		got := e2etest.Tamper(tok)
+		if got == tok || len(got) != len(tok) || got[:len(got)-1] != tok[:len(tok)-1] {
+			t.Errorf("Tamper(%q) = %q: want the same token with another last character", tok, got)
+		}
+	}
+}

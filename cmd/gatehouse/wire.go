@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/customers"
 	"github.com/gatehouse/gatehouse/internal/httpapi"
 	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/mail"
@@ -65,8 +66,10 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 	if err != nil {
 		return nil, err
 	}
+	cs := customers.New(d.store, time.Now)
 	svc := login.New(login.Config{
 		Store:              d.store,
+		Customers:          cs,
 		Hasher:             d.hasher,
 		Mail:               q,
 		Logger:             d.log,
@@ -80,6 +83,7 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 	})
 	api := httpapi.New(httpapi.Config{
 		Store:          d.store,
+		Customers:      cs,
 		Hasher:         d.hasher,
 		PublicURL:      d.publicURL,
 		SessionTTL:     c.sessionTTL,

@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/customers"
 	"github.com/gatehouse/gatehouse/internal/e2etest"
 	"github.com/gatehouse/gatehouse/internal/httpapi"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
@@ -167,7 +168,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 		t.Fatal(err)
 	}
 	logw := secrets.NewLog()
-	api := httpapi.New(httpapi.Config{Store: st, Hasher: e.h, PublicURL: "http://127.0.0.1",
+	api := httpapi.New(httpapi.Config{Store: st, Customers: customers.New(st, nil), Hasher: e.h, PublicURL: "http://127.0.0.1",
 		Logger: slog.New(slog.NewTextHandler(logw, nil))})
 	e.api = api
 	e.srv = httptest.NewServer(api)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/customers"
 	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/seed"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
@@ -127,9 +128,9 @@ func codeRequestCases(e *env) []struct{ name, body string } {
 // trip (the counters are still written) and drops its mail.
 func codeRequestServer(e *env) (*Server, *login.Service) {
 	high := []gatehouse.RateLimit{{Max: 1 << 30, Window: time.Minute}}
-	svc := login.New(login.Config{Store: e.store, Hasher: e.hasher, Mail: discardMail{}, Now: e.clock.Now,
+	svc := login.New(login.Config{Store: e.store, Customers: customers.New(e.store, e.clock.Now), Hasher: e.hasher, Mail: discardMail{}, Now: e.clock.Now,
 		PublicURL: "http://gh.test", RequestLimits: high, AuthenticateLimits: high})
-	return New(Config{Store: e.store, Hasher: e.hasher, Now: e.clock.Now, Login: svc}), svc
+	return New(Config{Store: e.store, Customers: customers.New(e.store, e.clock.Now), Hasher: e.hasher, Now: e.clock.Now, Login: svc}), svc
 }
 
 // discardMail drops messages silently (benchmarks only).

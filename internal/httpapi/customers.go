@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -40,57 +39,11 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	org := orgOf(r)
-	if in.orgID != nil {
-		return gatehouse.Invalid(gatehouse.FieldError{Type: "organization_token", Loc: []any{"body", "organization_id"},
-			Msg: "Setting organization_id is disallowed when using an organization token.", Input: *in.orgID})
-	}
-	c := &in.c
-	if err := s.checkUnique(r, org, c, c.Email, c.ExternalID); err != nil {
+	c, err := s.customers.CreateCustomer(r.Context(), orgOf(r), *in)
+	if err != nil {
 		return err
 	}
-	if in.taxID != nil {
-		t, fe := taxFor(c.BillingAddress, *in.taxID)
-		if fe != nil {
-			return gatehouse.Invalid(*fe)
-		}
-		c.TaxID = t
-	}
-	c.ID = gatehouse.NewID()
-	c.OrganizationID = org
-	c.CreatedAt = s.clock()
-	if err := s.store.CreateCustomer(r.Context(), c); err != nil {
-		return fmt.Errorf("create customer: %w", err)
-	}
 	writeCustomer(w, http.StatusCreated, c)
-	return nil
-}
-
-// checkUnique reports, together, an email and an external ID already used
-// by another live customer of org (§C.2 step 2). Nil values are not checked.
-func (s *Server) checkUnique(r *http.Request, org string, self *gatehouse.Customer, email, externalID *string) error {
-	var errs []gatehouse.FieldError
-	if email != nil {
-		other, err := s.store.CustomerByEmail(r.Context(), org, *email)
-		switch {
-		case err == nil && other.ID != self.ID:
-			errs = append(errs, gatehouse.ErrEmailTaken(*email))
-		case err != nil && !errors.Is(err, gatehouse.ErrNotFound):
-			return fmt.Errorf("find customer by email: %w", err)
-		}
-	}
-	if externalID != nil {
-		other, err := s.store.CustomerByExternalID(r.Context(), org, *externalID)
-		switch {
-		case err == nil && other.ID != self.ID:
-			errs = append(errs, gatehouse.ErrExternalIDTaken(*externalID))
-		case err != nil && !errors.Is(err, gatehouse.ErrNotFound):
-			return fmt.Errorf("find customer by external id: %w", err)
-		}
-	}
-	if len(errs) > 0 {
-		return gatehouse.Invalid(errs...)
-	}
 	return nil
 }
 

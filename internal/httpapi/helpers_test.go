@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/customers"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 	"github.com/gatehouse/gatehouse/internal/token"
@@ -119,7 +120,7 @@ func newEnvDSN(t testing.TB, dsn string) *env {
 // first. The server is closed when the test ends.
 func (e *env) newServer(edit func(*Config)) *Server {
 	e.t.Helper()
-	cfg := Config{Store: e.store, Hasher: e.hasher, PublicURL: "http://gh.test/", Now: e.clock.Now,
+	cfg := Config{Store: e.store, Customers: customers.New(e.store, e.clock.Now), Hasher: e.hasher, PublicURL: "http://gh.test/", Now: e.clock.Now,
 		SecretScanKeys: mustScanKeys(e.t, "k1", &e.scanPriv.PublicKey)}
 	if edit != nil {
 		edit(&cfg)

@@ -16,16 +16,9 @@ import (
 // maxNameLen is the limit of customer and owner names (§D.7).
 const maxNameLen = 256
 
-// customerCreate is a validated POST /v1/customers/ body.
-type customerCreate struct {
-	c     gatehouse.Customer // fields from the body, not yet saved
-	taxID *string            // trimmed raw tax ID, validated by the service step
-	orgID *string
-}
-
 // parseCustomerCreate validates the tagged union CustomerCreate (§C.2);
 // field errors are located under ["body", <type>, ...].
-func parseCustomerCreate(f *form) (*customerCreate, error) {
+func parseCustomerCreate(f *form) (*gatehouse.CustomerCreate, error) {
 	typ := gatehouse.CustomerIndividual
 	if raw, ok := f.fields["type"]; ok {
 		var s string
@@ -39,35 +32,35 @@ func parseCustomerCreate(f *form) (*customerCreate, error) {
 		typ = s
 	}
 	f.withPrefix("body", typ)
-	in := &customerCreate{c: gatehouse.Customer{Type: typ}}
+	in := &gatehouse.CustomerCreate{Customer: gatehouse.Customer{Type: typ}}
 	switch s, p := f.str("email"); {
 	case p == set:
 		if e, fe := validate.Email(f.loc("email"), s); !f.add(fe) {
-			in.c.Email = &e
+			in.Customer.Email = &e
 		}
 	case p == absent && typ == gatehouse.CustomerIndividual && !f.tainted["email"]:
 		f.errs = append(f.errs, gatehouse.FieldError{Type: "missing", Loc: f.loc("email"), Msg: "Field required", Input: inputOf(f.whole)})
 	case p == null && typ == gatehouse.CustomerIndividual:
 		f.errs = append(f.errs, gatehouse.FieldError{Type: "string_type", Loc: f.loc("email"), Msg: "Input should be a valid string", Input: nil})
 	}
-	in.c.Name = f.name("name")
+	in.Customer.Name = f.name("name")
 	if s, p := f.str("external_id"); p == set {
-		in.c.ExternalID = validate.TrimOrNil(s)
+		in.Customer.ExternalID = validate.TrimOrNil(s)
 	}
-	in.c.BillingAddress, _ = f.address("billing_address")
+	in.Customer.BillingAddress, _ = f.address("billing_address")
 	if s, p := f.str("tax_id"); p == set {
-		in.taxID = validate.TrimOrNil(s)
+		in.TaxID = validate.TrimOrNil(s)
 	}
-	in.c.Locale, _ = f.locale("locale")
-	in.c.Metadata = gatehouse.Metadata{}
+	in.Customer.Locale, _ = f.locale("locale")
+	in.Customer.Metadata = gatehouse.Metadata{}
 	if m, ok := f.metadata("metadata", false); ok {
-		in.c.Metadata = m
+		in.Customer.Metadata = m
 	}
 	if s, p := f.uuid("organization_id"); p == set {
-		in.orgID = &s
+		in.OrganizationID = &s
 	}
 	hasOwner := f.owner()
-	if len(f.errs) == 0 && typ == gatehouse.CustomerTeam && in.c.Email == nil && !hasOwner {
+	if len(f.errs) == 0 && typ == gatehouse.CustomerTeam && in.Customer.Email == nil && !hasOwner {
 		f.errs = append(f.errs, gatehouse.FieldError{Type: "value_error", Loc: []any{"body", "team"},
 			Msg:   "Value error, An owner with an email address is required when creating a team customer without an email.",
 			Input: inputOf(f.whole), Ctx: map[string]any{"error": map[string]any{}}})

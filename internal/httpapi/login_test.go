@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/customers"
 	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/mailtest"
@@ -33,7 +34,7 @@ func newMailEnv(t *testing.T, dsn string, edit func(*login.Config, *Config)) *ma
 		t.Fatalf("mail.NewSMTP: %v", err)
 	}
 	q := mail.NewQueue(sender, mail.QueueOptions{BaseDelay: time.Millisecond})
-	lc := login.Config{Store: e.store, Hasher: e.hasher, Mail: q, Now: e.clock.Now, PublicURL: "http://gh.test"}
+	lc := login.Config{Store: e.store, Customers: customers.New(e.store, e.clock.Now), Hasher: e.hasher, Mail: q, Now: e.clock.Now, PublicURL: "http://gh.test"}
 	var sc Config
 	if edit != nil {
 		edit(&lc, &sc)

@@ -16,34 +16,29 @@ func (s *Server) portalMe(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// portalPatch is a validated CustomerPortalCustomerUpdate body.
-type portalPatch struct {
-	billingName *string // nil: unchanged (null and "" are ignored)
-	address     *gatehouse.Address
-	addressNull bool
-	taxSet      bool
-	tax         *string
-	pmPresence  presence
-	pm          string
-}
-
-func parsePortalPatch(f *form) (*portalPatch, error) {
+// parsePortalPatch validates a CustomerPortalCustomerUpdate body.
+func parsePortalPatch(f *form) (*gatehouse.BillingPatch, error) {
 	f.withPrefix("body")
-	p := &portalPatch{}
+	p := &gatehouse.BillingPatch{}
 	if s, pr := f.str("billing_name"); pr == set {
-		p.billingName = validate.TrimOrNil(s)
+		p.BillingName = validate.TrimOrNil(s)
 	}
 	switch a, pr := f.address("billing_address"); pr {
 	case null:
-		p.addressNull = true
+		p.BillingAddressNull = true
 	case set:
-		p.address = a
+		p.BillingAddress = a
 	}
 	switch s, pr := f.str("tax_id"); pr {
 	case null, set:
-		p.taxSet, p.tax = true, validate.TrimOrNil(s)
+		p.TaxIDSet, p.TaxID = true, validate.TrimOrNil(s)
 	}
-	p.pm, p.pmPresence = f.uuid("default_payment_method_id")
+	switch s, pr := f.uuid("default_payment_method_id"); pr {
+	case null:
+		p.DefaultPaymentMethodSet = true
+	case set:
+		p.DefaultPaymentMethodSet, p.DefaultPaymentMethodID = true, &s
+	}
 	return p, f.err()
 }
 
@@ -59,40 +54,11 @@ func (s *Server) portalUpdateMe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	cur, _ := customerOf(r)
-	c := *cur // the subject's copy stays as authenticated
-	var errs []gatehouse.FieldError
-	if p.addressNull {
-		errs = append(errs, gatehouse.FieldError{Type: "missing", Loc: []any{"body", "billing_address"},
-			Msg: "Customer billing address cannot be reset to null once set.", Input: nil})
+	c, err := s.customers.UpdateBilling(r.Context(), cur, *p)
+	if err != nil {
+		return err
 	}
-	tax, fe := s.patchTax(&c, p.address, p.taxSet, p.tax)
-	if fe != nil {
-		errs = append(errs, *fe)
-	}
-	switch p.pmPresence {
-	case null:
-		errs = append(errs, gatehouse.FieldError{Type: "missing", Loc: []any{"body", "default_payment_method_id"},
-			Msg: "Default payment method cannot be reset to null.", Input: nil})
-	case set: // Gatehouse keeps no payment methods
-		errs = append(errs, gatehouse.FieldError{Type: "invalid", Loc: []any{"body", "default_payment_method_id"},
-			Msg: "Payment method not found.", Input: p.pm})
-	}
-	if len(errs) > 0 {
-		return gatehouse.Invalid(errs...)
-	}
-	if p.billingName != nil {
-		c.BillingName = p.billingName
-	}
-	if p.address != nil {
-		c.BillingAddress = p.address
-	}
-	c.TaxID = tax
-	now := s.clock()
-	c.ModifiedAt = &now
-	if err := s.store.UpdateCustomer(r.Context(), &c); err != nil {
-		return fmt.Errorf("update portal customer %s: %w", c.ID, err)
-	}
-	writePortalCustomer(w, http.StatusOK, &c)
+	writePortalCustomer(w, http.StatusOK, c)
 	return nil
 }
 

@@ -28,11 +28,15 @@ import (
 	"github.com/gatehouse/gatehouse/internal/usage"
 )
 
-// Config holds the server's dependencies and settings. Store and Hasher are
-// required; every other field may stay zero and gets the documented default.
+// Config holds the server's dependencies and settings. Store, Customers
+// and Hasher are required; every other field may stay zero and gets the
+// documented default.
 type Config struct {
-	Store  gatehouse.Store
-	Hasher *token.Hasher
+	Store gatehouse.Store
+	// Customers makes every change to a customer (the handlers only
+	// decode, call it and encode); it writes to Store.
+	Customers gatehouse.CustomerService
+	Hasher    *token.Hasher
 	// PublicURL is the base of portal links, e.g. "http://127.0.0.1:8080",
 	// without a trailing slash: portal URLs are {PublicURL}/{slug}/portal?...
 	PublicURL string
@@ -82,6 +86,7 @@ type Config struct {
 // background work.
 type Server struct {
 	store     gatehouse.Store
+	customers gatehouse.CustomerService
 	bodies    *customerBodies // nil: off
 	hasher    *token.Hasher
 	publicURL string
@@ -115,6 +120,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		timeout:   cfg.RequestTimeout,
 		store:     cfg.Store,
+		customers: cfg.Customers,
 		hasher:    cfg.Hasher,
 		publicURL: trimRightSlash(cfg.PublicURL),
 		ttl:       cfg.SessionTTL,
@@ -143,7 +149,7 @@ func New(cfg Config) *Server {
 	}
 	if s.login == nil {
 		s.ownLogin = true
-		s.login = login.New(login.Config{Store: s.store, Hasher: s.hasher, Mail: dropMail{s.log}, Logger: s.log,
+		s.login = login.New(login.Config{Store: s.store, Customers: s.customers, Hasher: s.hasher, Mail: dropMail{s.log}, Logger: s.log,
 			Now: s.now, PublicURL: s.publicURL, SessionTTL: s.ttl})
 	}
 	s.revoker = &secretscan.Revoker{Store: s.store, Hasher: s.hasher, Now: s.clock}

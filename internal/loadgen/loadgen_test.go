@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/customers"
 	"github.com/gatehouse/gatehouse/internal/httpapi"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/storetest"
@@ -39,7 +40,7 @@ func mustServer(t *testing.T) *client.Client {
 		TokenHash: h.Hash(raw), Scopes: gatehouse.OrganizationScopes, CreatedAt: time.Now().UTC()}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Store: st, Hasher: h, PublicURL: "http://127.0.0.1"}))
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Store: st, Customers: customers.New(st, nil), Hasher: h, PublicURL: "http://127.0.0.1"}))
 	t.Cleanup(srv.Close)
 	return client.New(srv.URL, client.WithToken(raw))
 }

@@ -24,7 +24,10 @@ import (
 
 // Config configures a Service. Zero durations and limits take the defaults.
 type Config struct {
-	Store      gatehouse.Store
+	Store gatehouse.Store
+	// Customers records the email verification a redeemed code proves
+	// (required).
+	Customers  gatehouse.CustomerService
 	Hasher     *token.Hasher
 	Mail       gatehouse.MailQueue
 	Logger     *slog.Logger
@@ -261,13 +264,8 @@ func (s *Service) Authenticate(ctx context.Context, code, clientIP string) (*Min
 	} else if err != nil {
 		return nil, fmt.Errorf("find customer: %w", err)
 	}
-	if !c.EmailVerified && c.Email != nil && strings.EqualFold(*c.Email, lc.Email) {
-		c.EmailVerified = true
-		now := s.cfg.Now().UTC().Truncate(time.Microsecond)
-		c.ModifiedAt = &now
-		if err := s.cfg.Store.UpdateCustomer(ctx, c); err != nil {
-			return nil, fmt.Errorf("verify email: %w", err)
-		}
+	if c, err = s.cfg.Customers.VerifyEmail(ctx, c, lc.Email); err != nil {
+		return nil, err
 	}
 	return s.Mint(ctx, c, MintOptions{})
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/customers"
 	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/mailtest"
@@ -81,7 +82,7 @@ func mustEnv(t *testing.T, dsn string, tweak func(*login.Config)) *env {
 	if err := st.CreateCustomer(ctx, cu); err != nil {
 		t.Fatal(err)
 	}
-	cfg := login.Config{Store: st, Hasher: token.NewHasher("secret"), Mail: q, Now: clk.Now, PublicURL: "http://gh.test"}
+	cfg := login.Config{Store: st, Customers: customers.New(st, clk.Now), Hasher: token.NewHasher("secret"), Mail: q, Now: clk.Now, PublicURL: "http://gh.test"}
 	if tweak != nil {
 		tweak(&cfg)
 	}

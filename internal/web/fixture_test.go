@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/customers"
 	"github.com/gatehouse/gatehouse/internal/httpapi"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/token"
@@ -60,7 +61,7 @@ func mustFixture(t *testing.T) *fixture {
 	mux := http.NewServeMux()
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
-	api := httpapi.New(httpapi.Config{Store: st, Hasher: hasher, PublicURL: f.srv.URL, SessionTTL: time.Hour, Now: clk.Now})
+	api := httpapi.New(httpapi.Config{Store: st, Customers: customers.New(st, clk.Now), Hasher: hasher, PublicURL: f.srv.URL, SessionTTL: time.Hour, Now: clk.Now})
 	portal, err := New(Config{API: api, Now: clk.Now})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)

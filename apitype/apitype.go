@@ -6,52 +6,6 @@
 // It imports only the standard library; the server and client both use it.
 package apitype
 
-import (
-	"encoding/json"
-	"time"
-)
-
-// Time is a UTC timestamp encoded as 2006-01-02T15:04:05.999999Z
-// (microseconds only when non-zero).
-type Time struct{ time.Time }
-
-// TimeFormat is the wire layout of Time.
-const TimeFormat = "2006-01-02T15:04:05.999999Z"
-
-// NewTime wraps t, truncated to microseconds, in UTC.
-func NewTime(t time.Time) Time { return Time{t.UTC().Truncate(time.Microsecond)} }
-
-// NewTimePtr wraps *t, or returns nil.
-func NewTimePtr(t *time.Time) *Time {
-	if t == nil {
-		return nil
-	}
-	v := NewTime(*t)
-	return &v
-}
-
-// MarshalJSON implements json.Marshaler.
-func (t Time) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, len(TimeFormat)+2)
-	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, TimeFormat)
-	return append(b, '"'), nil
-}
-
-// UnmarshalJSON accepts any RFC 3339 timestamp.
-func (t *Time) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	v, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return err
-	}
-	t.Time = v.UTC()
-	return nil
-}
-
 // Address is a billing address.
 type Address struct {
 	Line1      *string `json:"line1"`

@@ -149,8 +149,7 @@ func exportRow(c *gatehouse.Customer) []string {
 		return *p
 	}
 	row := make([]string, 0, len(exportHeader))
-	created, _ := apitype.NewTime(c.CreatedAt).MarshalJSON()
-	row = append(row, c.ID, str(c.ExternalID), strings.Trim(string(created), `"`), str(c.Email), str(c.Name))
+	row = append(row, c.ID, str(c.ExternalID), apitype.FormatTime(c.CreatedAt), str(c.Email), str(c.Name))
 	if c.TaxID != nil {
 		row = append(row, c.TaxID.Number)
 	} else {

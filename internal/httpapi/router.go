@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -31,38 +30,6 @@ type router struct {
 	routes   []route
 	segs     [][]segment
 	patterns []string // "METHOD /path" of each route, for r.Pattern
-	// logs holds, by pattern, the request logger with the method and route
-	// attributes already added (and formatted, by slog's built-in handlers):
-	// [0] for the route's method, [1] for HEAD on a GET route.
-	logs map[string]*[2]*slog.Logger
-}
-
-// setLogger prepares the per-route request loggers derived from l.
-func (rt *router) setLogger(l *slog.Logger) {
-	rt.logs = make(map[string]*[2]*slog.Logger, len(rt.routes))
-	for i, r := range rt.routes {
-		p := rt.patterns[i]
-		ls := &[2]*slog.Logger{l.With(slog.String("method", r.Method), slog.String("route", p))}
-		if r.Method == http.MethodGet {
-			ls[1] = l.With(slog.String("method", http.MethodHead), slog.String("route", p))
-		}
-		rt.logs[p] = ls
-	}
-}
-
-// logger returns the request logger of the matched route pattern and the
-// request method, or nil when there is none prepared.
-func (rt *router) logger(pattern, method string) *slog.Logger {
-	ls := rt.logs[pattern]
-	switch {
-	case ls == nil:
-		return nil
-	case method == http.MethodHead:
-		return ls[1]
-	case len(pattern) > len(method) && pattern[len(method)] == ' ' && pattern[:len(method)] == method:
-		return ls[0]
-	}
-	return nil
 }
 
 func newRouter(rs []route) *router {

@@ -95,6 +95,7 @@ type Server struct {
 	now       func() time.Time
 	log       *slog.Logger
 	router    *router
+	logs      *requestLoggers
 	peek      sessionPeeker // the store's allocation-free session cache lookup, if it has one
 
 	login     *login.Service
@@ -155,7 +156,7 @@ func New(cfg Config) *Server {
 	s.revoker = &secretscan.Revoker{Store: s.store, Hasher: s.hasher, Now: s.clock}
 	s.usage = usage.New(s.store, usage.Options{Interval: cfg.UsageFlushInterval, Logger: s.log})
 	s.router = newRouter(s.routes())
-	s.router.setLogger(s.log)
+	s.logs = newRequestLoggers(s.log, s.router)
 	if s.metrics != nil {
 		s.instr = s.metrics.Middleware(http.HandlerFunc(s.serveHTTP), nil)
 	}

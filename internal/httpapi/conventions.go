@@ -1,5 +1,10 @@
 package httpapi
 
+// The contract's global conventions (§1) around every route: panic
+// recovery, the access log (requestlog.go), the /api prefix, CORS, the
+// version header, cache headers, body-length rules, routing (router.go)
+// and authentication (auth.go).
+
 import (
 	"context"
 	"log/slog"
@@ -96,15 +101,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 				writeJSON(rec, http.StatusInternalServerError, errInternalBody)
 			}
 		}
-		if l := s.router.logger(rec.route, r.Method); l != nil {
-			// The same line, with method and route formatted once per route.
-			l.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
-		} else {
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("method", r.Method), slog.String("route", rec.route),
-				slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
-		}
+		s.logs.write(r.Context(), r.Method, rec.route, rec.status, time.Since(start))
 		r.Pattern = rec.route
 	}()
 	s.serve(rec, r)

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/gatehouse/gatehouse/apitype"
+	"github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
 
@@ -47,19 +49,18 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) adoptToken(w http.ResponseWriter, r *http.Request, org *apitype.CustomerOrganization) {
 	q := r.URL.Query()
 	tok := q.Get(tokenParam)
-	var sess apitype.CustomerCustomerSession
-	res, err := h.call(r.Context(), r, http.MethodGet, portalPath("customer-session", "introspect"), tok, nil, &sess)
-	if err != nil {
+	sess, err := h.api.As(tok).Introspect(r.Context())
+	var e *client.Error
+	switch {
+	case err == nil:
+	case !errors.As(err, &e):
 		h.serverError(w, r, nil, "introspect link token", err)
 		return
-	}
-	switch res.Status {
-	case http.StatusOK:
-	case http.StatusUnauthorized:
-		h.toSignIn(w, r, "reason="+knownReason(res.Reason, tok))
+	case e.StatusCode == http.StatusUnauthorized:
+		h.toSignIn(w, r, "reason="+knownReason(e.Reason, tok))
 		return
 	default:
-		h.apiError(w, r, nil, "introspect link token", res)
+		h.apiError(w, r, nil, "introspect link token", e)
 		return
 	}
 	if sess.OrganizationID != org.ID {
@@ -96,14 +97,13 @@ func knownReason(reason, tok string) string {
 // longer works it clears the cookie and redirects to the sign-in page; on any
 // failure it writes the answer and returns ok=false.
 func (h *Handler) customer(w http.ResponseWriter, r *http.Request, org *apitype.CustomerOrganization, tok string) (*apitype.PortalCustomer, *apitype.CustomerCustomerSession, bool) {
-	var me apitype.PortalCustomer
-	res, err := h.call(r.Context(), r, http.MethodGet, portalPath("customers", "me"), tok, nil, &me)
-	if !h.sessionOK(w, r, org, "fetch customer", tok, res, err) {
+	api := h.api.As(tok)
+	me, err := api.PortalMe(r.Context())
+	if !h.sessionOK(w, r, org, "fetch customer", tok, err) {
 		return nil, nil, false
 	}
-	var sess apitype.CustomerCustomerSession
-	res, err = h.call(r.Context(), r, http.MethodGet, portalPath("customer-session", "introspect"), tok, nil, &sess)
-	if !h.sessionOK(w, r, org, "introspect session", tok, res, err) {
+	sess, err := api.Introspect(r.Context())
+	if !h.sessionOK(w, r, org, "introspect session", tok, err) {
 		return nil, nil, false
 	}
 	if sess.OrganizationID != org.ID {
@@ -111,24 +111,25 @@ func (h *Handler) customer(w http.ResponseWriter, r *http.Request, org *apitype.
 		h.toSignIn(w, r, "reason=unknown")
 		return nil, nil, false
 	}
-	return &me, &sess, true
+	return me, sess, true
 }
 
-// sessionOK handles the failures of an authenticated API call: a dead token
-// ends the portal session, anything else is an error page.
-func (h *Handler) sessionOK(w http.ResponseWriter, r *http.Request, org *apitype.CustomerOrganization, what, tok string, res *apiResponse, err error) bool {
+// sessionOK handles the failure err of an authenticated API call: a dead
+// token ends the portal session, anything else is an error page. It reports
+// whether there was no failure.
+func (h *Handler) sessionOK(w http.ResponseWriter, r *http.Request, org *apitype.CustomerOrganization, what, tok string, err error) bool {
+	var e *client.Error
 	switch {
-	case err != nil:
-		h.serverError(w, r, org, what, err)
-		return false
-	case res.Status >= 200 && res.Status < 300:
+	case err == nil:
 		return true
-	case res.Status == http.StatusUnauthorized:
+	case !errors.As(err, &e):
+		h.serverError(w, r, org, what, err)
+	case e.StatusCode == http.StatusUnauthorized:
 		clearSession(w, r, r.PathValue("slug"))
-		h.toSignIn(w, r, "reason="+knownReason(res.Reason, tok))
-		return false
+		h.toSignIn(w, r, "reason="+knownReason(e.Reason, tok))
+	default:
+		h.apiError(w, r, org, what, e)
 	}
-	h.apiError(w, r, org, what, res)
 	return false
 }
 
@@ -188,10 +189,11 @@ func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := billingFormFromPost(r.PostForm)
-	res, err := h.call(r.Context(), r, http.MethodPatch, portalPath("customers", "me"), tok, f.update(me.BillingAddress != nil), nil)
-	if res != nil && res.Status == http.StatusUnprocessableEntity {
+	_, err := h.api.As(tok).UpdatePortalMe(r.Context(), f.update(me.BillingAddress != nil))
+	var e *client.Error
+	if errors.As(err, &e) && e.StatusCode == http.StatusUnprocessableEntity {
 		v := h.accountView(w, r, org, me, sess, f)
-		v.Errors = billingErrors(h.text, f, res.Detail)
+		v.Errors = billingErrors(h.text, f, e.Fields)
 		v.Notice = notice{Kind: "error", Text: h.text.FixErrors}
 		if msg := v.Errors[""]; msg != "" {
 			v.Notice.Text += " " + msg
@@ -199,7 +201,7 @@ func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, "account", v)
 		return
 	}
-	if !h.sessionOK(w, r, org, "update customer", tok, res, err) {
+	if !h.sessionOK(w, r, org, "update customer", tok, err) {
 		return
 	}
 	h.redirect(w, r, cookiePath(r.PathValue("slug"))+"?saved=1")
@@ -214,13 +216,15 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
 	if tok := sessionToken(r); tok != "" {
 		// A failed revocation keeps the cookie, so the customer can retry
 		// instead of leaving a live session behind.
-		res, err := h.call(r.Context(), r, http.MethodDelete, portalPath("customer-session"), tok, nil, nil)
+		err := h.api.As(tok).Logout(r.Context())
+		var e *client.Error
 		switch {
-		case err != nil:
+		case err == nil:
+		case !errors.As(err, &e):
 			h.serverError(w, r, nil, "revoke session", err)
 			return
-		case res.Status != http.StatusNoContent && res.Status != http.StatusUnauthorized:
-			h.apiError(w, r, nil, "revoke session", res)
+		case e.StatusCode != http.StatusUnauthorized:
+			h.apiError(w, r, nil, "revoke session", e)
 			return
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/internal/customers"
 	"github.com/gatehouse/gatehouse/internal/httpapi"
+	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -44,7 +45,9 @@ type fixture struct {
 	org      *gatehouse.Organization
 }
 
-func mustFixture(t *testing.T) *fixture {
+// mustFixture starts the fixture; opts adjust the login service's
+// configuration (rate limits, block length) before it starts.
+func mustFixture(t *testing.T, opts ...func(*login.Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "gatehouse.db"), sqlstore.Options{})
@@ -61,7 +64,14 @@ func mustFixture(t *testing.T) *fixture {
 	mux := http.NewServeMux()
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
-	api := httpapi.New(httpapi.Config{Store: st, Customers: customers.New(st, clk.Now), Hasher: hasher, PublicURL: f.srv.URL, SessionTTL: time.Hour, Now: clk.Now})
+	cs := customers.New(st, clk.Now)
+	lc := login.Config{Store: st, Customers: cs, Hasher: hasher, Mail: discardMail{}, Now: clk.Now, PublicURL: f.srv.URL, SessionTTL: time.Hour}
+	for _, o := range opts {
+		o(&lc)
+	}
+	svc := login.New(lc)
+	t.Cleanup(func() { _ = svc.Close(context.Background()) })
+	api := httpapi.New(httpapi.Config{Store: st, Customers: cs, Hasher: hasher, PublicURL: f.srv.URL, SessionTTL: time.Hour, Now: clk.Now, Login: svc})
 	portal, err := New(Config{API: api, Now: clk.Now})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
@@ -84,6 +94,11 @@ func mustFixture(t *testing.T) *fixture {
 	f.merchant = client.New(f.srv.URL, client.WithToken(raw))
 	return f
 }
+
+// discardMail drops the login-code mail: these tests never read a code.
+type discardMail struct{}
+
+func (discardMail) Enqueue(gatehouse.Message) {}
 
 // mustSession creates a customer and a portal session for them.
 func (f *fixture) mustSession(t *testing.T, email string, returnURL *string) *client.CustomerSession {

@@ -112,19 +112,22 @@ func TestKnownReason(t *testing.T) {
 	}
 }
 
-func TestRetryAfterMinutes(t *testing.T) {
-	tests := []struct {
-		header string
-		want   int
-	}{{"900", 15}, {"61", 2}, {"1", 1}, {"0", 1}, {"junk", 15}}
-	for _, tt := range tests {
-		if got := minutesUntil(retryAfter(tt.header)); got != tt.want {
-			t.Errorf("minutes for Retry-After %q = %d, want %d", tt.header, got, tt.want)
-		}
-	}
+func TestTryAgain(t *testing.T) {
 	h := &Handler{text: &English}
-	if got, want := h.tryAgain(900*time.Second), "Too many attempts. Please try again in 15 minutes."; got != want {
-		t.Errorf("tryAgain(900s) = %q, want %q", got, want)
+	tests := []struct {
+		wait time.Duration
+		want string
+	}{
+		{900 * time.Second, "Too many attempts. Please try again in 15 minutes."},
+		{7 * time.Minute, "Too many attempts. Please try again in 7 minutes."},
+		{61 * time.Second, "Too many attempts. Please try again in 2 minutes."},
+		{time.Second, "Too many attempts. Please try again in 1 minute."},
+		{0, "Too many attempts. Please try again later."}, // no Retry-After: no invented number
+	}
+	for _, tt := range tests {
+		if got := h.tryAgain(tt.wait); got != tt.want {
+			t.Errorf("tryAgain(%v) = %q, want %q", tt.wait, got, tt.want)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"io/fs"
 	"net/http"
 	"path"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/apitype"
+	"github.com/gatehouse/gatehouse/client"
 )
 
 // routes lists every page of the portal.
@@ -79,18 +81,17 @@ func (h *Handler) base(w http.ResponseWriter, r *http.Request, title string, org
 // organization fetches the portal's organization by the path's slug. When
 // it cannot, it writes the answer (404 page, error page) and returns nil.
 func (h *Handler) organization(w http.ResponseWriter, r *http.Request) *apitype.CustomerOrganization {
-	slug := r.PathValue("slug")
-	var data apitype.CustomerOrganizationData
-	res, err := h.call(r.Context(), r, http.MethodGet, portalPath("organizations", slug), "", nil, &data)
+	data, err := h.api.PortalOrganization(r.Context(), r.PathValue("slug"))
+	var e *client.Error
 	switch {
-	case err != nil:
-		h.serverError(w, r, nil, "fetch organization", err)
-	case res.Status == http.StatusOK:
+	case err == nil:
 		return &data.Organization
-	case res.Status == http.StatusNotFound || res.Status == http.StatusUnprocessableEntity:
+	case !errors.As(err, &e):
+		h.serverError(w, r, nil, "fetch organization", err)
+	case e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusUnprocessableEntity:
 		h.notFound(w, r)
 	default:
-		h.apiError(w, r, nil, "fetch organization", res)
+		h.apiError(w, r, nil, "fetch organization", e)
 	}
 	return nil
 }
@@ -133,18 +134,20 @@ func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, org *apity
 	h.render(w, r, http.StatusInternalServerError, "error", v)
 }
 
-// apiError shows the page for an API answer the portal did not expect.
-func (h *Handler) apiError(w http.ResponseWriter, r *http.Request, org *apitype.CustomerOrganization, what string, res *apiResponse) {
+// apiError shows the page for an API answer the portal did not expect. A
+// 429 passes the API's Retry-After on to the browser and says how long to
+// wait.
+func (h *Handler) apiError(w http.ResponseWriter, r *http.Request, org *apitype.CustomerOrganization, what string, e *client.Error) {
 	v := errorView{page: h.base(w, r, h.text.ServerErrorTitle, org), Heading: h.text.ServerErrorTitle, Message: h.text.ServerErrorText}
 	status := http.StatusBadGateway
-	switch res.Status {
+	switch e.StatusCode {
 	case http.StatusServiceUnavailable:
 		v.Heading, v.Message, status = h.text.UnavailableTitle, h.text.UnavailableText, http.StatusServiceUnavailable
 	case http.StatusTooManyRequests:
-		v.Heading, v.Message, status = h.text.UnavailableTitle, h.tryAgain(res.RetryAfter), http.StatusTooManyRequests
-		w.Header().Set("Retry-After", res.Header.Get("Retry-After"))
+		v.Heading, v.Message, status = h.text.UnavailableTitle, h.tryAgain(e.RetryAfter), http.StatusTooManyRequests
+		setRetryAfter(w, e.RetryAfter)
 	default:
-		h.log.ErrorContext(r.Context(), "portal: unexpected api answer", "what", what, "status", res.Status)
+		h.log.ErrorContext(r.Context(), "portal: unexpected api answer", "what", what, "status", e.StatusCode)
 	}
 	h.render(w, r, status, "error", v)
 }

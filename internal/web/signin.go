@@ -1,12 +1,16 @@
 package web
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/apitype"
+	"github.com/gatehouse/gatehouse/client"
 )
 
 // signIn shows the first step of the emailed-code sign-in, with a notice
@@ -57,23 +61,22 @@ func (h *Handler) requestCode(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, "signin", v)
 		return
 	}
-	body := apitype.CodeRequest{Email: v.Email, OrganizationID: org.ID}
-	res, err := h.call(r.Context(), r, http.MethodPost, portalPath("customer-session", "request"), "", body, nil)
+	err := h.api.RequestLoginCode(r.Context(), v.Email, org.ID)
+	var e *client.Error
 	switch {
-	case err != nil:
-		h.serverError(w, r, org, "request code", err)
-		return
-	case res.Status == http.StatusAccepted || res.Status == http.StatusOK:
+	case err == nil:
 		v.Step, v.Sent = "code", true
 		v.SentText = fmt.Sprintf(h.text.CheckInboxFmt, v.Email)
 		h.render(w, r, http.StatusOK, "signin", v)
-	case res.Status == http.StatusUnprocessableEntity:
-		v.Errors = emailErrors(res.Detail)
+	case !errors.As(err, &e):
+		h.serverError(w, r, org, "request code", err)
+	case e.StatusCode == http.StatusUnprocessableEntity:
+		v.Errors = emailErrors(e.Fields)
 		h.render(w, r, http.StatusUnprocessableEntity, "signin", v)
-	case res.Status == http.StatusTooManyRequests:
-		h.rateLimited(w, r, v, res)
+	case e.StatusCode == http.StatusTooManyRequests:
+		h.rateLimited(w, r, v, e)
 	default:
-		h.apiError(w, r, org, "request code", res)
+		h.apiError(w, r, org, "request code", e)
 	}
 }
 
@@ -99,59 +102,77 @@ func (h *Handler) redeemCode(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, "signin", v)
 		return
 	}
-	var auth apitype.AuthenticateResponse
-	res, err := h.call(r.Context(), r, http.MethodPost, portalPath("customer-session", "authenticate"), "", apitype.CodeAuthenticate{Code: v.Code}, &auth)
+	tok, err := h.api.AuthenticateLoginCode(r.Context(), v.Code)
+	var e *client.Error
 	switch {
-	case err != nil:
+	case err == nil && tok != "":
+	case err == nil:
+		h.serverError(w, r, org, "redeem code", errors.New("answer without a token"))
+		return
+	case !errors.As(err, &e):
 		h.serverError(w, r, org, "redeem code", err)
 		return
-	case res.Status == http.StatusOK && auth.Token != "":
-	case res.Status == http.StatusUnauthorized:
+	case e.StatusCode == http.StatusUnauthorized:
 		v.Errors["code"] = h.text.CodeInvalid
 		h.render(w, r, http.StatusUnauthorized, "signin", v)
 		return
-	case res.Status == http.StatusUnprocessableEntity:
-		v.Errors = emailErrors(res.Detail)
+	case e.StatusCode == http.StatusUnprocessableEntity:
+		v.Errors = emailErrors(e.Fields)
 		if len(v.Errors) == 0 || v.Errors[""] != "" {
 			v.Errors["code"] = h.text.CodeInvalid
 		}
 		h.render(w, r, http.StatusUnprocessableEntity, "signin", v)
 		return
-	case res.Status == http.StatusTooManyRequests:
-		h.rateLimited(w, r, v, res)
+	case e.StatusCode == http.StatusTooManyRequests:
+		h.rateLimited(w, r, v, e)
 		return
 	default:
-		h.apiError(w, r, org, "redeem code", res)
+		h.apiError(w, r, org, "redeem code", e)
 		return
 	}
-	var sess apitype.CustomerCustomerSession
-	res, err = h.call(r.Context(), r, http.MethodGet, portalPath("customer-session", "introspect"), auth.Token, nil, &sess)
-	if !h.sessionOK(w, r, org, "introspect new session", auth.Token, res, err) {
+	sess, err := h.api.As(tok).Introspect(r.Context())
+	if !h.sessionOK(w, r, org, "introspect new session", tok, err) {
 		return
 	}
-	h.setSession(w, r, r.PathValue("slug"), auth.Token, sess.ExpiresAt.Time)
+	h.setSession(w, r, r.PathValue("slug"), tok, sess.ExpiresAt.Time)
 	h.redirect(w, r, cookiePath(r.PathValue("slug")))
 }
 
-// rateLimited shows the form again with "try again in N minutes".
-func (h *Handler) rateLimited(w http.ResponseWriter, r *http.Request, v signInView, res *apiResponse) {
+// rateLimited shows the form again with "try again in N minutes", N from
+// the API's Retry-After (the configured block), and passes that header on.
+func (h *Handler) rateLimited(w http.ResponseWriter, r *http.Request, v signInView, e *client.Error) {
 	field := "email"
 	if v.Step == "code" {
 		field = "code"
 	}
-	v.Errors[field] = h.tryAgain(res.RetryAfter)
-	if ra := res.Header.Get("Retry-After"); ra != "" {
-		w.Header().Set("Retry-After", ra)
-	}
+	v.Errors[field] = h.tryAgain(e.RetryAfter)
+	setRetryAfter(w, e.RetryAfter)
 	h.render(w, r, http.StatusTooManyRequests, "signin", v)
 }
 
-// tryAgain says how long to wait, in whole minutes.
+// setRetryAfter sets the Retry-After header to d in whole seconds, rounded
+// up; it sets none when d is not positive (the API sent none).
+func setRetryAfter(w http.ResponseWriter, d time.Duration) {
+	if d > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10))
+	}
+}
+
+// tryAgain says how long to wait, in whole minutes rounded up; without a
+// wait to tell (d is 0 when the API sent no Retry-After) it says "later".
 func (h *Handler) tryAgain(d time.Duration) string {
+	if d <= 0 {
+		return h.text.TryAgainLater
+	}
 	if n := minutesUntil(d); n > 1 {
 		return fmt.Sprintf(h.text.TryAgainMinutesFmt, n)
 	}
 	return h.text.TryAgainOneMinute
+}
+
+// minutesUntil rounds d up to whole minutes, at least one.
+func minutesUntil(d time.Duration) int {
+	return max(int(math.Ceil(d.Minutes())), 1)
 }
 
 // reasonText explains an invalid_token reason.

@@ -5,6 +5,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/login"
 )
 
 func TestSignInFormErrorsInline(t *testing.T) {
@@ -64,5 +68,43 @@ func TestSignInRequestAndWrongCode(t *testing.T) {
 	}
 	if b.cookie("/acme/portal", sessionCookie) != nil {
 		t.Error("a wrong code set a session cookie")
+	}
+}
+
+// TestRateLimitedPageTellsTheBlock: over a login limit, the page says how
+// long the configured block lasts (7 minutes here, not the default 15) and
+// passes the API's Retry-After on, for both the code request and the code
+// redemption.
+func TestRateLimitedPageTellsTheBlock(t *testing.T) {
+	oncePerDay := []gatehouse.RateLimit{{Max: 1, Window: 24 * time.Hour}}
+	f := mustFixture(t, func(c *login.Config) {
+		c.RequestLimits, c.AuthenticateLimits, c.Block = oncePerDay, oncePerDay, 7*time.Minute
+	})
+	b := f.browser(t)
+	const want = "Too many attempts. Please try again in 7 minutes."
+
+	b.get("/acme/portal/authenticate")
+	p := b.post("/acme/portal/authenticate", url.Values{"email": {"jane@example.com"}})
+	wantStatus(t, "first code request", p, http.StatusOK, "")
+	b.get("/acme/portal/authenticate")
+	p = b.post("/acme/portal/authenticate", url.Values{"email": {"jane@example.com"}})
+	wantStatus(t, "second code request", p, http.StatusTooManyRequests, "")
+	if !strings.Contains(p.Body, `id="f-email-error"`) || !strings.Contains(p.Body, want) {
+		t.Errorf("second code request: want %q next to the email field:\n%s", want, p.Body)
+	}
+	if got := p.Header.Get("Retry-After"); got != "420" {
+		t.Errorf("second code request: Retry-After %q, want 420", got)
+	}
+
+	b.get("/acme/portal/authenticate/code")
+	p = b.post("/acme/portal/authenticate/code", url.Values{"code": {"ZZZZZZ"}})
+	wantStatus(t, "first wrong code", p, http.StatusUnauthorized, "")
+	p = b.post("/acme/portal/authenticate/code", url.Values{"code": {"ZZZZZZ"}})
+	wantStatus(t, "second wrong code", p, http.StatusTooManyRequests, "")
+	if !strings.Contains(p.Body, `id="f-code-error"`) || !strings.Contains(p.Body, want) {
+		t.Errorf("second wrong code: want %q next to the code field:\n%s", want, p.Body)
+	}
+	if got := p.Header.Get("Retry-After"); got != "420" {
+		t.Errorf("second wrong code: Retry-After %q, want 420", got)
 	}
 }

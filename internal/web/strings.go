@@ -29,6 +29,7 @@ type Strings struct {
 	EmailRequired      string
 	TryAgainMinutesFmt string // %d: minutes
 	TryAgainOneMinute  string
+	TryAgainLater      string // when the API did not say how long
 	SignedOut          string
 
 	// Why a link or session no longer works (the API's "reason").
@@ -114,6 +115,7 @@ var English = Strings{
 	EmailRequired:      "Enter your email address.",
 	TryAgainMinutesFmt: "Too many attempts. Please try again in %d minutes.",
 	TryAgainOneMinute:  "Too many attempts. Please try again in 1 minute.",
+	TryAgainLater:      "Too many attempts. Please try again later.",
 	SignedOut:          "You have been signed out.",
 
 	ReasonExpired:   "Your sign-in link has expired. Links are valid for a limited time; sign in again with a code sent to your email.",

@@ -3,9 +3,10 @@
 // emailed code, sees and edits their account.
 //
 // The portal does not touch the store. It calls Gatehouse's own JSON API
-// in-process (Config.API) with the customer's bearer token, so every rule and
-// validation is exactly the API's; 422 detail items are shown next to the
-// form fields named by their loc.
+// through the public client (package client) over an in-process transport
+// to Config.API, with the customer's bearer token, so every rule and
+// validation is exactly the API's and its answers arrive as *client.Error;
+// 422 detail items are shown next to the form fields named by their loc.
 package web
 
 import (
@@ -18,11 +19,14 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/client"
 )
 
 // Config configures the portal.
 type Config struct {
-	// API is Gatehouse's JSON API handler; the portal calls it in-process.
+	// API is Gatehouse's JSON API handler; the portal calls it in-process,
+	// through a client.Client whose transport serves it directly.
 	API http.Handler
 	// Logger receives request problems; nil discards them.
 	Logger *slog.Logger
@@ -36,7 +40,7 @@ type Config struct {
 // Handler serves the portal pages under /{slug}/portal. It answers every
 // other path with a 404 page, so it can be mounted on everything outside /v1/.
 type Handler struct {
-	api     http.Handler
+	api     *client.Client // in-process; every call's context carries its browser request
 	log     *slog.Logger
 	now     func() time.Time
 	text    *Strings
@@ -70,7 +74,7 @@ func New(cfg Config) (*Handler, error) {
 		return nil, fmt.Errorf("web: static assets: %w", err)
 	}
 	h := &Handler{
-		api:      cfg.API,
+		api:      newAPIClient(cfg.API),
 		log:      cfg.Logger,
 		now:      cfg.Now,
 		text:     &English,
@@ -96,8 +100,11 @@ func New(cfg Config) (*Handler, error) {
 	return h, nil
 }
 
-// ServeHTTP sets the security headers every response carries and dispatches.
+// ServeHTTP sets the security headers every response carries and dispatches
+// with r in the request context, so that the API calls made for it carry the
+// customer's address and user agent.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = r.WithContext(withBrowser(r.Context(), r))
 	hd := w.Header()
 	hd.Set("Content-Security-Policy", h.csp)
 	hd.Set("X-Content-Type-Options", "nosniff")

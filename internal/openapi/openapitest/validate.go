@@ -1,4 +1,4 @@
-package openapi
+package openapitest
 
 import (
 	"bytes"
@@ -7,13 +7,15 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/gatehouse/gatehouse/internal/openapi"
 )
 
 // maxProblems bounds how many problems one validation reports.
 const maxProblems = 20
 
 // parsedDocument is the embedded document, decoded once.
-var parsedDocument = sync.OnceValues(func() (any, error) { return decodeJSON(document) })
+var parsedDocument = sync.OnceValues(func() (any, error) { return decodeJSON(openapi.Document()) })
 
 // Validate checks body, one JSON value, against the schema schemaRef of the
 // embedded document and returns every problem found (at most 20), joined,

@@ -1,55 +1,85 @@
 package openapitest
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"strings"
 	"sync"
 
 	"github.com/gatehouse/gatehouse/internal/openapi"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// maxProblems bounds how many problems one validation reports.
-const maxProblems = 20
+// documentURL names the document as a JSON Schema resource, so that its
+// "#/components/schemas/..." references resolve inside it. Nothing is
+// fetched from it: the compiler's loader refuses every URL.
+const documentURL = "https://gatehouse.invalid/openapi.json"
 
-// parsedDocument is the embedded document, decoded once.
-var parsedDocument = sync.OnceValues(func() (any, error) { return decodeJSON(openapi.Document()) })
+// embedded compiles the schemas of the embedded document.
+var embedded = sync.OnceValues(func() (*schemas, error) { return newSchemas(openapi.Document()) })
 
 // Validate checks body, one JSON value, against the schema schemaRef of the
-// embedded document and returns every problem found (at most 20), joined,
-// or nil. schemaRef is a JSON pointer into the document
-// ("#/components/schemas/Customer", or any pointer ResponseSchema returns)
-// or a bare component name ("Customer").
+// embedded document. It returns nil or an error listing every problem with
+// its place in body as a JSON pointer ("at '/customer/id': ..."); errors.As
+// gives the *jsonschema.ValidationError. schemaRef is a JSON pointer into
+// the document ("#/components/schemas/Customer", or any pointer
+// ResponseSchema returns) or a bare component name ("Customer").
 //
-// It supports this JSON Schema subset: type (a name or a list of names,
-// "null" included; "integer" is a number without a fraction), properties,
-// required, additionalProperties (boolean or schema), propertyNames,
-// min/maxProperties, items (schema or false), prefixItems, min/maxItems,
-// enum, const, $ref, anyOf, oneOf, allOf, min/maxLength, pattern,
-// minimum, maximum, and format date-time (RFC 3339 with an offset), uuid
-// and uri. Other keywords are annotations and are ignored; the package's
-// own tests make sure the document uses no other assertion.
+// Schemas are JSON Schema 2020-12, OpenAPI 3.1's dialect, checked by
+// github.com/santhosh-tekuri/jsonschema/v6 with format assertions on: the
+// document's formats date-time (RFC 3339 with an offset), uuid and uri
+// (absolute) are checked, not just annotated. The package's tests make sure
+// the document uses no keyword the library would ignore.
 func Validate(schemaRef string, body []byte) error {
-	root, err := parsedDocument()
+	s, err := embedded()
 	if err != nil {
 		return fmt.Errorf("embedded openapi document: %w", err)
 	}
-	return validateRoot(root, schemaRef, body)
+	return s.validate(schemaRef, body)
 }
 
 // ValidateDocument is Validate against doc instead of the embedded document.
 func ValidateDocument(doc []byte, schemaRef string, body []byte) error {
-	root, err := decodeJSON(doc)
+	s, err := newSchemas(doc)
 	if err != nil {
 		return fmt.Errorf("openapi document: %w", err)
 	}
-	return validateRoot(root, schemaRef, body)
+	return s.validate(schemaRef, body)
 }
 
-func validateRoot(root any, schemaRef string, body []byte) error {
-	schema, err := resolveRef(root, schemaRef)
+// localOnly is the compiler's loader: it refuses every URL, so a $ref may
+// point only into the document itself.
+type localOnly struct{}
+
+func (localOnly) Load(url string) (any, error) {
+	return nil, fmt.Errorf("%s is outside the document: only local references (#/...) resolve", url)
+}
+
+// schemas compiles the schemas of one document on first use. A compiled
+// schema is safe for concurrent validation; the compiler is not, hence mu.
+type schemas struct {
+	mu       sync.Mutex
+	compiler *jsonschema.Compiler
+	compiled map[string]*jsonschema.Schema
+}
+
+func newSchemas(doc []byte) (*schemas, error) {
+	root, err := decodeJSON(doc)
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	c.UseLoader(localOnly{})
+	if err := c.AddResource(documentURL, root); err != nil {
+		return nil, err
+	}
+	return &schemas{compiler: c, compiled: map[string]*jsonschema.Schema{}}, nil
+}
+
+func (s *schemas) validate(schemaRef string, body []byte) error {
+	sch, err := s.schema(schemaRef)
 	if err != nil {
 		return err
 	}
@@ -57,129 +87,26 @@ func validateRoot(root any, schemaRef string, body []byte) error {
 	if err != nil {
 		return fmt.Errorf("body: %w", err)
 	}
-	v := &validator{root: root}
-	v.check(schema, val, "$", 0)
-	if len(v.problems) == 0 {
-		return nil
-	}
-	errs := make([]error, len(v.problems))
-	for i, p := range v.problems {
-		errs[i] = errors.New(p)
-	}
-	return errors.Join(errs...)
+	return sch.Validate(val)
 }
 
-// decodeJSON decodes exactly one JSON value, keeping numbers as json.Number
-// so integers and floats can be told apart.
-func decodeJSON(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("invalid json: %w", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("invalid json: data after the first value")
-	}
-	return v, nil
-}
-
-// resolveRef returns the value ref points to in root: a "#/a/b" JSON pointer
-// (with ~1 for "/" and ~0 for "~") or a bare component schema name.
-func resolveRef(root any, ref string) (any, error) {
+// schema compiles (once) the schema ref points to.
+func (s *schemas) schema(ref string) (*jsonschema.Schema, error) {
 	if ref == "" {
 		return nil, errors.New("empty schema reference")
 	}
-	if ref[0] != '#' {
+	if !strings.HasPrefix(ref, "#") {
 		ref = "#/components/schemas/" + ref
 	}
-	v, ok := pointer(root, ref[1:])
-	if !ok {
-		return nil, fmt.Errorf("schema reference %q does not resolve", ref)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sch, ok := s.compiled[ref]; ok {
+		return sch, nil
 	}
-	return v, nil
-}
-
-// pointer follows a JSON pointer ("" or "/a/b") from v.
-func pointer(v any, ptr string) (any, bool) {
-	if ptr == "" {
-		return v, true
+	sch, err := s.compiler.Compile(documentURL + ref)
+	if err != nil {
+		return nil, fmt.Errorf("schema reference %q: %w", ref, err)
 	}
-	if ptr[0] != '/' {
-		return nil, false
-	}
-	for _, tok := range splitPointer(ptr[1:]) {
-		switch t := v.(type) {
-		case map[string]any:
-			next, ok := t[tok]
-			if !ok {
-				return nil, false
-			}
-			v = next
-		case []any:
-			i, ok := atoi(tok)
-			if !ok || i >= len(t) {
-				return nil, false
-			}
-			v = t[i]
-		default:
-			return nil, false
-		}
-	}
-	return v, true
-}
-
-func splitPointer(s string) []string {
-	var out []string
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == '/' {
-			out = append(out, unescapePointer(s[start:i]))
-			start = i + 1
-		}
-	}
-	return out
-}
-
-func unescapePointer(s string) string {
-	var b []byte
-	for i := 0; i < len(s); i++ {
-		if s[i] == '~' && i+1 < len(s) && (s[i+1] == '0' || s[i+1] == '1') {
-			b = append(b, "~/"[s[i+1]-'0'])
-			i++
-			continue
-		}
-		b = append(b, s[i])
-	}
-	return string(b)
-}
-
-// escapePointer escapes one JSON pointer token.
-func escapePointer(s string) string {
-	var b []byte
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '~':
-			b = append(b, "~0"...)
-		case '/':
-			b = append(b, "~1"...)
-		default:
-			b = append(b, s[i])
-		}
-	}
-	return string(b)
-}
-
-func atoi(s string) (int, bool) {
-	if s == "" || len(s) > 9 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
+	s.compiled[ref] = sch
+	return sch, nil
 }

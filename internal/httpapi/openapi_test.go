@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/openapi"
+	"github.com/gatehouse/gatehouse/internal/openapi/openapitest"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
 
@@ -22,12 +23,12 @@ func TestOpenAPIRoutes(t *testing.T) {
 	for _, rt := range e.srv.Routes() {
 		routes = append(routes, [2]string{rt.Method, rt.Pattern})
 	}
-	for _, p := range openapi.CheckRoutes(doc, routes) {
+	for _, p := range openapitest.CheckRoutes(doc, routes) {
 		t.Error(p)
 	}
 	schemes := map[AuthKind]string{AuthNone: "", AuthOrganization: "organization_token", AuthCustomer: "customer_session"}
 	for _, rt := range e.srv.Routes() {
-		scheme, scopes, ok := openapi.OperationSecurity(doc, rt.Method, rt.Pattern)
+		scheme, scopes, ok := openapitest.OperationSecurity(doc, rt.Method, rt.Pattern)
 		if !ok {
 			continue // reported by CheckRoutes
 		}
@@ -73,17 +74,17 @@ func checkSeen(t *testing.T, e *env, seen []seenResponse) {
 		}
 		rt := e.srv.router.routes[i]
 		reached[rt.Method+" "+rt.Pattern] = true
-		ptr, ok := openapi.ResponseSchema(doc, r.method, rt.Pattern, r.status)
+		ptr, ok := openapitest.ResponseSchema(doc, r.method, rt.Pattern, r.status)
 		if !ok {
 			t.Errorf("%s %s answered %d, which the document does not list (body %.200s)", r.method, r.path, r.status, r.body)
 			continue
 		}
-		media, _ := openapi.ResponseMediaType(doc, r.method, rt.Pattern, r.status)
+		media, _ := openapitest.ResponseMediaType(doc, r.method, rt.Pattern, r.status)
 		switch {
 		case media == "" && len(r.body) > 0:
 			t.Errorf("%s %s %d: body %.200s, documented without one", r.method, r.path, r.status, r.body)
 		case ptr != "":
-			if err := openapi.Validate(ptr, r.body); err != nil {
+			if err := openapitest.Validate(ptr, r.body); err != nil {
 				t.Errorf("%s %s %d does not match %s: %v\nbody: %.500s", r.method, r.path, r.status, ptr, err, r.body)
 			}
 		}

@@ -1,8 +1,7 @@
 // Package openapi holds Gatehouse's own OpenAPI 3.1 document, served at
-// GET /openapi.json, and the small tools the tests of other packages use to
-// hold the server to it: a JSON Schema subset validator (Validate), a
-// route-table cross-check (CheckRoutes) and a lookup of the schema a real
-// response must match (ResponseSchema).
+// GET /openapi.json. The tools that hold the server to it live in the test
+// support package openapitest, so the server binary carries only the
+// document.
 //
 // The document is hand-maintained in openapi.json and embedded in the binary.
 // It describes Gatehouse's API, including where it differs from Polar's:

@@ -1,4 +1,4 @@
-package openapi
+package openapitest
 
 import (
 	"encoding/json"
@@ -96,30 +96,37 @@ func TestResponseSchemasMirrorAPITypes(t *testing.T) {
 
 func TestResponseSchemasRejectDrift(t *testing.T) {
 	good, _ := json.Marshal(fullCustomer())
-	for name, edit := range map[string]func(m map[string]any){
-		"missing key":     func(m map[string]any) { delete(m, "avatar_url") },
-		"extra key":       func(m map[string]any) { m["member_id"] = nil },
-		"bad type":        func(m map[string]any) { m["type"] = "company" },
-		"naive timestamp": func(m map[string]any) { m["created_at"] = "2026-08-22T10:00:00" },
-		"null metadata":   func(m map[string]any) { m["metadata"] = nil },
-		"nested metadata": func(m map[string]any) { m["metadata"] = map[string]any{"k": []any{1}} },
-		"short tax id":    func(m map[string]any) { m["tax_id"] = []any{"911144442"} },
-		"lower country":   func(m map[string]any) { m["billing_address"].(map[string]any)["country"] = "us" },
+	for _, tc := range []struct {
+		name string
+		edit func(m map[string]any)
+		want string
+	}{
+		{"missing key", func(m map[string]any) { delete(m, "avatar_url") }, `at '': missing property 'avatar_url'`},
+		{"extra key", func(m map[string]any) { m["member_id"] = nil }, `at '': additional properties 'member_id' not allowed`},
+		{"bad enum", func(m map[string]any) { m["type"] = "company" }, `at '/type': value must be one of 'individual', 'team'`},
+		{"wrong type", func(m map[string]any) { m["email_verified"] = "true" }, `at '/email_verified': got string, want boolean`},
+		{"naive timestamp", func(m map[string]any) { m["created_at"] = "2026-08-22T10:00:00" }, `at '/created_at': '2026-08-22T10:00:00' is not valid date-time`},
+		{"bad uuid", func(m map[string]any) { m["organization_id"] = "org_1" }, `at '/organization_id': 'org_1' is not valid uuid`},
+		{"null metadata", func(m map[string]any) { m["metadata"] = nil }, `at '/metadata': got null, want object`},
+		{"nested metadata", func(m map[string]any) { m["metadata"] = map[string]any{"k": []any{1}} }, `at '/metadata/k': got array, want`},
+		{"short tax id", func(m map[string]any) { m["tax_id"] = []any{"911144442"} }, `at '/tax_id'`},
+		{"lower country", func(m map[string]any) { m["billing_address"].(map[string]any)["country"] = "us" }, `at '/billing_address/country': 'us' does not match pattern`},
 	} {
 		var m map[string]any
 		if err := json.Unmarshal(good, &m); err != nil {
 			t.Fatal(err)
 		}
-		edit(m)
+		tc.edit(m)
 		b, _ := json.Marshal(m)
-		if err := Validate("Customer", b); err == nil {
-			t.Errorf("%s: %s validates, want an error", name, b)
+		err := Validate("Customer", b)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %s\ngot %v, want an error containing %q", tc.name, b, err, tc.want)
 		}
 	}
 	bad := apitype.CustomerSession{Token: "polar_cst_abcdefghijklmnopqrstuvwxyzABCDEFGHIJK4WQsSZ"}
 	b, _ := json.Marshal(bad)
-	if err := Validate("CustomerSession", b); err == nil || !strings.Contains(err.Error(), "$.token") {
-		t.Errorf("CustomerSession with a polar_cst_ token: got %v, want a $.token problem", err)
+	if err := Validate("CustomerSession", b); err == nil || !strings.Contains(err.Error(), "at '/token'") {
+		t.Errorf("CustomerSession with a polar_cst_ token: got %v, want a /token problem", err)
 	}
 }
 

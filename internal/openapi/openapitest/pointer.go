@@ -1,4 +1,4 @@
-package openapi
+package openapitest
 
 import (
 	"bytes"
@@ -6,66 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 )
-
-// maxProblems bounds how many problems one validation reports.
-const maxProblems = 20
-
-// parsedDocument is the embedded document, decoded once.
-var parsedDocument = sync.OnceValues(func() (any, error) { return decodeJSON(document) })
-
-// Validate checks body, one JSON value, against the schema schemaRef of the
-// embedded document and returns every problem found (at most 20), joined,
-// or nil. schemaRef is a JSON pointer into the document
-// ("#/components/schemas/Customer", or any pointer ResponseSchema returns)
-// or a bare component name ("Customer").
-//
-// It supports this JSON Schema subset: type (a name or a list of names,
-// "null" included; "integer" is a number without a fraction), properties,
-// required, additionalProperties (boolean or schema), propertyNames,
-// min/maxProperties, items (schema or false), prefixItems, min/maxItems,
-// enum, const, $ref, anyOf, oneOf, allOf, min/maxLength, pattern,
-// minimum, maximum, and format date-time (RFC 3339 with an offset), uuid
-// and uri. Other keywords are annotations and are ignored; the package's
-// own tests make sure the document uses no other assertion.
-func Validate(schemaRef string, body []byte) error {
-	root, err := parsedDocument()
-	if err != nil {
-		return fmt.Errorf("embedded openapi document: %w", err)
-	}
-	return validateRoot(root, schemaRef, body)
-}
-
-// ValidateDocument is Validate against doc instead of the embedded document.
-func ValidateDocument(doc []byte, schemaRef string, body []byte) error {
-	root, err := decodeJSON(doc)
-	if err != nil {
-		return fmt.Errorf("openapi document: %w", err)
-	}
-	return validateRoot(root, schemaRef, body)
-}
-
-func validateRoot(root any, schemaRef string, body []byte) error {
-	schema, err := resolveRef(root, schemaRef)
-	if err != nil {
-		return err
-	}
-	val, err := decodeJSON(body)
-	if err != nil {
-		return fmt.Errorf("body: %w", err)
-	}
-	v := &validator{root: root}
-	v.check(schema, val, "$", 0)
-	if len(v.problems) == 0 {
-		return nil
-	}
-	errs := make([]error, len(v.problems))
-	for i, p := range v.problems {
-		errs[i] = errors.New(p)
-	}
-	return errors.Join(errs...)
-}
 
 // decodeJSON decodes exactly one JSON value, keeping numbers as json.Number
 // so integers and floats can be told apart.

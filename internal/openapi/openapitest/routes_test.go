@@ -1,9 +1,11 @@
-package openapi
+package openapitest
 
 import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/openapi"
 )
 
 // apiRoutes is every route the issues ask for, as the server registers
@@ -30,7 +32,7 @@ var apiRoutes = [][2]string{
 }
 
 func TestDocumentCoversEveryRoute(t *testing.T) {
-	if p := CheckRoutes(Document(), apiRoutes); len(p) != 0 {
+	if p := CheckRoutes(openapi.Document(), apiRoutes); len(p) != 0 {
 		t.Errorf("CheckRoutes(issue routes) problems:\n%s", strings.Join(p, "\n"))
 	}
 	if n := len(operations(mustDoc(t))); n != len(apiRoutes) {
@@ -44,7 +46,7 @@ func TestCheckRoutesFindsProblems(t *testing.T) {
 	routes[3] = [2]string{"", "GET /v1/customers/{cid}"}     // method in pattern, renamed parameter
 	routes[4] = [2]string{"PATCH", "/v1/customers/{id}/{$}"} // {$} is dropped, still a trailing slash
 	routes = append(routes, [2]string{"PUT", "/v1/customers/{id}"}, [2]string{"", "/nope/{rest...}"})
-	got := CheckRoutes(Document(), routes)
+	got := CheckRoutes(openapi.Document(), routes)
 	want := []string{
 		"documented GET /v1/customers/ has no route",
 		"documented PATCH /v1/customers/{id} has no route",
@@ -61,7 +63,7 @@ func TestCheckRoutesFindsProblems(t *testing.T) {
 
 func TestCheckRoutesAnyMethod(t *testing.T) {
 	routes := [][2]string{{"", "/v1/customers/{id}"}}
-	got := CheckRoutes(Document(), routes)
+	got := CheckRoutes(openapi.Document(), routes)
 	for _, p := range got {
 		if strings.Contains(p, "/v1/customers/{id} has no route") {
 			t.Errorf("a method-less route should cover every method of its path: %s", p)
@@ -76,7 +78,7 @@ func TestCheckRoutesAnyMethod(t *testing.T) {
 }
 
 func TestResponseSchema(t *testing.T) {
-	doc := Document()
+	doc := openapi.Document()
 	for _, tc := range []struct {
 		method, path string
 		status       int
@@ -117,7 +119,7 @@ func TestResponseSchema(t *testing.T) {
 // TestResponseSchemaRefsValidate: the references ResponseSchema returns
 // work with Validate, inline ones included.
 func TestResponseSchemaRefsValidate(t *testing.T) {
-	doc := Document()
+	doc := openapi.Document()
 	for _, tc := range []struct {
 		method, path string
 		status       int
@@ -144,7 +146,7 @@ func TestResponseSchemaRefsValidate(t *testing.T) {
 }
 
 func TestOperationSecurity(t *testing.T) {
-	doc := Document()
+	doc := openapi.Document()
 	for _, tc := range []struct {
 		method, pattern, scheme string
 		scopes                  []string

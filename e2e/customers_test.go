@@ -39,7 +39,7 @@ func TestEndToEnd(t *testing.T) {
 			// Restart with a 2s session TTL: data and old sessions survive,
 			// new sessions expire on time.
 			ctx := context.Background()
-			kept, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: email("kept"), ExternalID: ptr("kept-1")})
+			kept, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: email("kept"), ExternalID: new("kept-1")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,8 +61,8 @@ func testCustomers(t *testing.T, c *client.Client, acme org) {
 	ctx := context.Background()
 	in := apitype.CustomerCreate{
 		Email:      "Jane.Doe+e2e@EXAMPLE.com",
-		Name:       ptr("Jane Doe"),
-		ExternalID: ptr("  usr_jane  "),
+		Name:       new("Jane Doe"),
+		ExternalID: new("  usr_jane  "),
 		Metadata:   map[string]any{"plan": "pro", "seats": 3, "beta": true},
 	}
 	jane, err := c.CreateCustomer(ctx, in)
@@ -87,21 +87,21 @@ func testCustomers(t *testing.T, c *client.Client, acme org) {
 		t.Errorf("get external: got %+v, %v; want %s", got, err, jane.ID)
 	}
 
-	upd, err := c.UpdateCustomer(ctx, jane.ID, apitype.CustomerUpdate{Name: ptr("Jane Q. Doe"), Metadata: map[string]any{"plan": "team"}})
+	upd, err := c.UpdateCustomer(ctx, jane.ID, apitype.CustomerUpdate{Name: new("Jane Q. Doe"), Metadata: map[string]any{"plan": "team"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if str(upd.Name) != "Jane Q. Doe" || upd.ModifiedAt == nil || len(upd.Metadata) != 1 || upd.Metadata["plan"] != "team" {
 		t.Errorf("update: got name %s modified %v metadata %v; want new name, modified_at set, metadata replaced", str(upd.Name), upd.ModifiedAt, upd.Metadata)
 	}
-	upd, err = c.UpdateCustomerExternal(ctx, "usr_jane", apitype.CustomerUpdate{Locale: ptr("en-us"), ExternalID: ptr("ignored")})
+	upd, err = c.UpdateCustomerExternal(ctx, "usr_jane", apitype.CustomerUpdate{Locale: new("en-us"), ExternalID: new("ignored")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if str(upd.Locale) != "en-US" || str(upd.ExternalID) != "usr_jane" || str(upd.Name) != "Jane Q. Doe" {
 		t.Errorf("update external: got locale %s external_id %s name %s", str(upd.Locale), str(upd.ExternalID), str(upd.Name))
 	}
-	_, err = c.UpdateCustomer(ctx, jane.ID, apitype.CustomerUpdate{ExternalID: ptr("changed")})
+	_, err = c.UpdateCustomer(ctx, jane.ID, apitype.CustomerUpdate{ExternalID: new("changed")})
 	mustFieldError(t, err, "PolarRequestValidationError", "body", "external_id")
 
 	for _, get := range []func() (*apitype.CustomerState, error){
@@ -132,7 +132,7 @@ func testCustomers(t *testing.T, c *client.Client, acme org) {
 	mustAPIError(t, err, http.StatusNotFound, "ResourceNotFound")
 
 	// Email and external ID are free again; delete by external ID.
-	again, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: "Jane.Doe+e2e@example.com", ExternalID: ptr("usr_jane")})
+	again, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: "Jane.Doe+e2e@example.com", ExternalID: new("usr_jane")})
 	if err != nil {
 		t.Fatalf("re-create after delete: %v", err)
 	}
@@ -150,7 +150,7 @@ func testList(t *testing.T, c *client.Client) {
 	for i, name := range []string{"Eve", "Carol", "Alice", "Dave", "Bob"} {
 		cu, err := c.CreateCustomer(ctx, apitype.CustomerCreate{
 			Email:    email("list-" + strings.ToLower(name)),
-			Name:     ptr(name + " Listson"),
+			Name:     new(name + " Listson"),
 			Metadata: map[string]any{"batch": batch, "n": i, "even": i%2 == 0},
 		})
 		if err != nil {
@@ -234,12 +234,12 @@ func testList(t *testing.T, c *client.Client) {
 func testSessionsAndPortal(t *testing.T, c *client.Client, baseURL string) {
 	ctx := context.Background()
 	bobEmail := email("bob+portal")
-	bob, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: bobEmail, Name: ptr("Bob"), ExternalID: ptr("usr/bob 1?x")})
+	bob, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: bobEmail, Name: new("Bob"), ExternalID: new("usr/bob 1?x")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := time.Now()
-	s1, err := c.CreateCustomerSession(ctx, apitype.CustomerSessionCreate{CustomerID: bob.ID, ReturnURL: ptr("https://example.com")})
+	s1, err := c.CreateCustomerSession(ctx, apitype.CustomerSessionCreate{CustomerID: bob.ID, ReturnURL: new("https://example.com")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func testSessionsAndPortal(t *testing.T, c *client.Client, baseURL string) {
 	if err != nil || me.ID != bob.ID || str(me.Email) != bobEmail || me.OAuthAccounts == nil {
 		t.Fatalf("portal me: got %+v, %v", me, err)
 	}
-	me, err = pc.UpdatePortalMe(ctx, apitype.PortalCustomerUpdate{BillingName: ptr("Bob Ltd"), BillingAddress: &apitype.Address{Country: "fr", City: ptr(" Paris ")}})
+	me, err = pc.UpdatePortalMe(ctx, apitype.PortalCustomerUpdate{BillingName: new("Bob Ltd"), BillingAddress: &apitype.Address{Country: "fr", City: new(" Paris ")}})
 	if err != nil {
 		t.Fatal(err)
 	}

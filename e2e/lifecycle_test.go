@@ -17,7 +17,7 @@ import (
 func testIsolation(t *testing.T, c, oc *client.Client, acme org) {
 	ctx := context.Background()
 	addr := email("iso")
-	x, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: addr, ExternalID: ptr("iso-1")})
+	x, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: addr, ExternalID: new("iso-1")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func testIsolation(t *testing.T, c, oc *client.Client, acme org) {
 	mustAPIError(t, err, http.StatusNotFound, "ResourceNotFound")
 	_, err = oc.GetCustomerState(ctx, x.ID)
 	mustAPIError(t, err, http.StatusNotFound, "ResourceNotFound")
-	_, err = oc.UpdateCustomer(ctx, x.ID, apitype.CustomerUpdate{Name: ptr("hijacked")})
+	_, err = oc.UpdateCustomer(ctx, x.ID, apitype.CustomerUpdate{Name: new("hijacked")})
 	mustAPIError(t, err, http.StatusNotFound, "ResourceNotFound")
 	mustAPIError(t, oc.DeleteCustomer(ctx, x.ID, false), http.StatusNotFound, "ResourceNotFound")
 	mustAPIError(t, oc.DeleteCustomerExternal(ctx, "iso-1", false), http.StatusNotFound, "ResourceNotFound")
@@ -46,7 +46,7 @@ func testIsolation(t *testing.T, c, oc *client.Client, acme org) {
 		t.Errorf("other org's export: err %v, contains acme's customer: %v", err, strings.Contains(csv, x.ID))
 	}
 	// The same email and external ID are free in another organization.
-	y, err := oc.CreateCustomer(ctx, apitype.CustomerCreate{Email: addr, ExternalID: ptr("iso-1")})
+	y, err := oc.CreateCustomer(ctx, apitype.CustomerCreate{Email: addr, ExternalID: new("iso-1")})
 	if err != nil {
 		t.Fatalf("same email in another org: %v", err)
 	}

@@ -50,7 +50,7 @@ func TestConcurrentCreatesAcrossInstances(t *testing.T) {
 	})
 	t.Run("external_id", func(t *testing.T) {
 		in := func(i int) apitype.CustomerCreate {
-			return apitype.CustomerCreate{Email: fmt.Sprintf("ext%d@example.com", i), ExternalID: ptr("same-external-id")}
+			return apitype.CustomerCreate{Email: fmt.Sprintf("ext%d@example.com", i), ExternalID: new("same-external-id")}
 		}
 		winner := raceCreate(t, ctx, clients, in, "external_id", msgExternalIDTaken, func(int) any { return "same-external-id" })
 		for _, c := range clients {

@@ -115,7 +115,5 @@ func describe(err error) string {
 	return err.Error()
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // listAll lists the first hundred customers.
 var listAll = client.ListCustomersParams{Limit: 100}

@@ -25,7 +25,7 @@ func TestTwoInstancesShareState(t *testing.T) {
 
 	t.Run("customer created on A is visible on B", func(t *testing.T) {
 		cu, err := ca.CreateCustomer(ctx, apitype.CustomerCreate{
-			Email: "shared@example.com", ExternalID: ptr("ext-shared"), Name: ptr("Shared"),
+			Email: "shared@example.com", ExternalID: new("ext-shared"), Name: new("Shared"),
 			Metadata: map[string]any{"plan": "pro"},
 		})
 		if err != nil {
@@ -42,7 +42,7 @@ func TestTwoInstancesShareState(t *testing.T) {
 		if err != nil || len(list.Items) != 1 || list.Items[0].ID != cu.ID {
 			t.Errorf("list by email on B: got %+v, %s; want exactly %s", list, describe(err), cu.ID)
 		}
-		if _, err := ca.UpdateCustomer(ctx, cu.ID, apitype.CustomerUpdate{Name: ptr("Renamed on A")}); err != nil {
+		if _, err := ca.UpdateCustomer(ctx, cu.ID, apitype.CustomerUpdate{Name: new("Renamed on A")}); err != nil {
 			t.Fatalf("update on A: %s", describe(err))
 		}
 		if got, err := cb.GetCustomer(ctx, cu.ID); err != nil || got.Name == nil || *got.Name != "Renamed on A" || got.ModifiedAt == nil {
@@ -53,7 +53,7 @@ func TestTwoInstancesShareState(t *testing.T) {
 			t.Errorf("create same email on B: got %s, want 422 %q", describe(err), msgEmailTaken)
 		}
 		// An email changed on A is free on B at once, and the new one taken.
-		if _, err := ca.UpdateCustomer(ctx, cu.ID, apitype.CustomerUpdate{Email: ptr("moved@example.com")}); err != nil {
+		if _, err := ca.UpdateCustomer(ctx, cu.ID, apitype.CustomerUpdate{Email: new("moved@example.com")}); err != nil {
 			t.Fatalf("change email on A: %s", describe(err))
 		}
 		if _, err := cb.CreateCustomer(ctx, apitype.CustomerCreate{Email: "shared@example.com"}); err != nil {
@@ -66,7 +66,7 @@ func TestTwoInstancesShareState(t *testing.T) {
 	})
 
 	t.Run("session created on A authenticates on B", func(t *testing.T) {
-		cu, err := ca.CreateCustomer(ctx, apitype.CustomerCreate{Email: "portal@example.com", ExternalID: ptr("ext-portal")})
+		cu, err := ca.CreateCustomer(ctx, apitype.CustomerCreate{Email: "portal@example.com", ExternalID: new("ext-portal")})
 		if err != nil {
 			t.Fatalf("create on A: %s", describe(err))
 		}
@@ -82,7 +82,7 @@ func TestTwoInstancesShareState(t *testing.T) {
 			t.Fatalf("session by external id on B: %s", describe(err))
 		}
 		d.hide(s2.Token)
-		if _, err := ca.As(s2.Token).UpdatePortalMe(ctx, apitype.PortalCustomerUpdate{BillingName: ptr("Billed via A")}); err != nil {
+		if _, err := ca.As(s2.Token).UpdatePortalMe(ctx, apitype.PortalCustomerUpdate{BillingName: new("Billed via A")}); err != nil {
 			t.Fatalf("portal update on A with B's session: %s", describe(err))
 		}
 		if got, err := cb.GetCustomer(ctx, cu.ID); err != nil || got.BillingName == nil || *got.BillingName != "Billed via A" {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 )
 
 // TestEndToEnd runs the whole product on every backend: organizations and
@@ -20,9 +21,9 @@ func TestEndToEnd(t *testing.T) {
 		t.Run(be.name, func(t *testing.T) {
 			t.Parallel()
 			d := newDeployment(t, be)
-			srv := d.mustServe(t)
-			acme := d.mustOrg(t, "Acme Inc", "acme") // CLI on the database the server is using
-			other := d.mustOrg(t, "Other Co", "other")
+			srv := d.MustServe(t)
+			acme := d.MustOrg(t, "Acme Inc", "acme") // CLI on the database the server is using
+			other := d.MustOrg(t, "Other Co", "other")
 			c := client.New(srv.URL, client.WithToken(acme.Token))
 			oc := client.New(srv.URL, client.WithToken(other.Token))
 
@@ -32,7 +33,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Run("deleted customer's session", func(t *testing.T) { testDeletedCustomerSession(t, c) })
 			t.Run("organization isolation", func(t *testing.T) { testIsolation(t, c, oc, acme) })
 			t.Run("scopes", func(t *testing.T) {
-				ro := client.New(srv.URL, client.WithToken(d.mustToken(t, "acme", "customers:read")))
+				ro := client.New(srv.URL, client.WithToken(d.MustToken(t, "acme", "customers:read")))
 				testScopes(t, ro)
 			})
 
@@ -47,9 +48,9 @@ func TestEndToEnd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d.hide(old.Token)
-			srv.stop(t)
-			srv2 := d.mustServe(t, "--session-ttl", "2s")
+			d.Hide(old.Token)
+			srv.Stop(t)
+			srv2 := d.MustServe(t, "--session-ttl", "2s")
 			c2 := client.New(srv2.URL, client.WithToken(acme.Token))
 			t.Run("restart keeps data", func(t *testing.T) { testRestart(t, c2, kept, old) })
 			t.Run("session expiry", func(t *testing.T) { testExpiry(t, d, c2, kept) })
@@ -57,7 +58,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-func testCustomers(t *testing.T, c *client.Client, acme org) {
+func testCustomers(t *testing.T, c *client.Client, acme e2etest.Org) {
 	ctx := context.Background()
 	in := apitype.CustomerCreate{
 		Email:      "Jane.Doe+e2e@EXAMPLE.com",

@@ -22,9 +22,9 @@ func TestSessionLifecycle(t *testing.T) {
 		t.Run(be.name, func(t *testing.T) {
 			t.Parallel()
 			d := newDeployment(t, be)
-			srv := d.mustServe(t, "--max-session-ttl", "2h")
-			acme := d.mustOrg(t, "Acme Inc", "acme")
-			other := d.mustOrg(t, "Other Co", "other")
+			srv := d.MustServe(t, "--max-session-ttl", "2h")
+			acme := d.MustOrg(t, "Acme Inc", "acme")
+			other := d.MustOrg(t, "Other Co", "other")
 			c := client.New(srv.URL, client.WithToken(acme.Token))
 			oc := client.New(srv.URL, client.WithToken(other.Token))
 			ctx := context.Background()
@@ -43,7 +43,7 @@ func TestSessionLifecycle(t *testing.T) {
 				if err != nil {
 					t.Fatalf("create session %+v: %v", in, err)
 				}
-				d.hide(s.Token)
+				d.Hide(s.Token)
 				return s
 			}
 

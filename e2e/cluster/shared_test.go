@@ -16,10 +16,10 @@ import (
 // the very next request: customers, sessions, revocation, deletion.
 func TestTwoInstancesShareState(t *testing.T) {
 	d := newPostgres(t)
-	d.mustCLI(t, "migrate")
-	o := d.mustOrg(t, "shared")
-	a, b := d.mustServe(t, "A"), d.mustServe(t, "B")
-	ca, cb := a.client(o.Token), b.client(o.Token)
+	d.MustCLI(t, "migrate")
+	o := d.MustOrg(t, "Org shared", "shared")
+	a, b := d.MustServe(t), d.MustServe(t)
+	ca, cb := a.Client(o.Token, bounded), b.Client(o.Token, bounded)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
@@ -81,7 +81,7 @@ func TestTwoInstancesShareState(t *testing.T) {
 		if err != nil {
 			t.Fatalf("session by external id on B: %s", describe(err))
 		}
-		d.hide(s2.Token)
+		d.Hide(s2.Token)
 		if _, err := ca.As(s2.Token).UpdatePortalMe(ctx, apitype.PortalCustomerUpdate{BillingName: new("Billed via A")}); err != nil {
 			t.Fatalf("portal update on A with B's session: %s", describe(err))
 		}

@@ -119,7 +119,7 @@ func (tr *traffic) worker(ctx context.Context, w int) {
 				s, err = c.CreateCustomerSession(ctx, apitype.CustomerSessionCreate{CustomerID: cu.id})
 				return err
 			}) {
-				tr.d.hide(s.Token)
+				tr.d.Hide(s.Token)
 				tr.mu.Lock()
 				cu.tokens = append(cu.tokens, s.Token)
 				tr.mu.Unlock()

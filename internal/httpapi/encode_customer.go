@@ -16,9 +16,9 @@ import (
 )
 
 // The merchant API's Customer (§D.1) is written by hand, like the portal's
-// (encode_portal.go): a list page carries up to 100 of them, and through
-// reflection each cost ~10 µs (BenchmarkEncodeCustomer), a millisecond
-// per page. The output is byte for byte what writeJSON makes of
+// (encode_portal.go): a list page carries up to 100 of them, and reflection
+// costs several times what the appender does for each (BenchmarkEncodeCustomer
+// against BenchmarkAppendCustomer in bench/README.md). The output is byte for byte what writeJSON makes of
 // customerJSON(c) and of the list envelope (encode_customer_test.go
 // compares them over random customers).
 

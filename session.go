@@ -4,10 +4,9 @@ import "time"
 
 // Reasons a session ended before its expiry, kept in Session.RevokedReason.
 const (
-	RevokedByMerchant = "revoked"       // DELETE /v1/customer-sessions/{id} or bulk revoke
-	RevokedByLogout   = "logout"        // the customer logged out
-	RevokedLeaked     = "leaked"        // reported by secret scanning
-	RevokedCustomer   = "customer_gone" // reserved: the customer was deleted
+	RevokedByMerchant = "revoked" // DELETE /v1/customer-sessions/{id} or bulk revoke
+	RevokedByLogout   = "logout"  // the customer logged out
+	RevokedLeaked     = "leaked"  // reported by secret scanning
 )
 
 // Reasons a bearer token fails, sent as "reason" in 401 invalid_token bodies.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 )
 
 // TestEndToEnd runs the whole product on every backend: organizations and
@@ -20,9 +21,9 @@ func TestEndToEnd(t *testing.T) {
 		t.Run(be.name, func(t *testing.T) {
 			t.Parallel()
 			d := newDeployment(t, be)
-			srv := d.mustServe(t)
-			acme := d.mustOrg(t, "Acme Inc", "acme") // CLI on the database the server is using
-			other := d.mustOrg(t, "Other Co", "other")
+			srv := d.MustServe(t)
+			acme := d.MustOrg(t, "Acme Inc", "acme") // CLI on the database the server is using
+			other := d.MustOrg(t, "Other Co", "other")
 			c := client.New(srv.URL, client.WithToken(acme.Token))
 			oc := client.New(srv.URL, client.WithToken(other.Token))
 
@@ -32,14 +33,14 @@ func TestEndToEnd(t *testing.T) {
 			t.Run("deleted customer's session", func(t *testing.T) { testDeletedCustomerSession(t, c) })
 			t.Run("organization isolation", func(t *testing.T) { testIsolation(t, c, oc, acme) })
 			t.Run("scopes", func(t *testing.T) {
-				ro := client.New(srv.URL, client.WithToken(d.mustToken(t, "acme", "customers:read")))
+				ro := client.New(srv.URL, client.WithToken(d.MustToken(t, "acme", "customers:read")))
 				testScopes(t, ro)
 			})
 
 			// Restart with a 2s session TTL: data and old sessions survive,
 			// new sessions expire on time.
 			ctx := context.Background()
-			kept, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: email("kept"), ExternalID: ptr("kept-1")})
+			kept, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: email("kept"), ExternalID: new("kept-1")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,9 +48,9 @@ func TestEndToEnd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d.hide(old.Token)
-			srv.stop(t)
-			srv2 := d.mustServe(t, "--session-ttl", "2s")
+			d.Hide(old.Token)
+			srv.Stop(t)
+			srv2 := d.MustServe(t, "--session-ttl", "2s")
 			c2 := client.New(srv2.URL, client.WithToken(acme.Token))
 			t.Run("restart keeps data", func(t *testing.T) { testRestart(t, c2, kept, old) })
 			t.Run("session expiry", func(t *testing.T) { testExpiry(t, d, c2, kept) })
@@ -57,12 +58,12 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-func testCustomers(t *testing.T, c *client.Client, acme org) {
+func testCustomers(t *testing.T, c *client.Client, acme e2etest.Org) {
 	ctx := context.Background()
 	in := apitype.CustomerCreate{
 		Email:      "Jane.Doe+e2e@EXAMPLE.com",
-		Name:       ptr("Jane Doe"),
-		ExternalID: ptr("  usr_jane  "),
+		Name:       new("Jane Doe"),
+		ExternalID: new("  usr_jane  "),
 		Metadata:   map[string]any{"plan": "pro", "seats": 3, "beta": true},
 	}
 	jane, err := c.CreateCustomer(ctx, in)
@@ -87,21 +88,21 @@ func testCustomers(t *testing.T, c *client.Client, acme org) {
 		t.Errorf("get external: got %+v, %v; want %s", got, err, jane.ID)
 	}
 
-	upd, err := c.UpdateCustomer(ctx, jane.ID, apitype.CustomerUpdate{Name: ptr("Jane Q. Doe"), Metadata: map[string]any{"plan": "team"}})
+	upd, err := c.UpdateCustomer(ctx, jane.ID, apitype.CustomerUpdate{Name: new("Jane Q. Doe"), Metadata: map[string]any{"plan": "team"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if str(upd.Name) != "Jane Q. Doe" || upd.ModifiedAt == nil || len(upd.Metadata) != 1 || upd.Metadata["plan"] != "team" {
 		t.Errorf("update: got name %s modified %v metadata %v; want new name, modified_at set, metadata replaced", str(upd.Name), upd.ModifiedAt, upd.Metadata)
 	}
-	upd, err = c.UpdateCustomerExternal(ctx, "usr_jane", apitype.CustomerUpdate{Locale: ptr("en-us"), ExternalID: ptr("ignored")})
+	upd, err = c.UpdateCustomerExternal(ctx, "usr_jane", apitype.CustomerUpdate{Locale: new("en-us"), ExternalID: new("ignored")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if str(upd.Locale) != "en-US" || str(upd.ExternalID) != "usr_jane" || str(upd.Name) != "Jane Q. Doe" {
 		t.Errorf("update external: got locale %s external_id %s name %s", str(upd.Locale), str(upd.ExternalID), str(upd.Name))
 	}
-	_, err = c.UpdateCustomer(ctx, jane.ID, apitype.CustomerUpdate{ExternalID: ptr("changed")})
+	_, err = c.UpdateCustomer(ctx, jane.ID, apitype.CustomerUpdate{ExternalID: new("changed")})
 	mustFieldError(t, err, "PolarRequestValidationError", "body", "external_id")
 
 	for _, get := range []func() (*apitype.CustomerState, error){
@@ -132,7 +133,7 @@ func testCustomers(t *testing.T, c *client.Client, acme org) {
 	mustAPIError(t, err, http.StatusNotFound, "ResourceNotFound")
 
 	// Email and external ID are free again; delete by external ID.
-	again, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: "Jane.Doe+e2e@example.com", ExternalID: ptr("usr_jane")})
+	again, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: "Jane.Doe+e2e@example.com", ExternalID: new("usr_jane")})
 	if err != nil {
 		t.Fatalf("re-create after delete: %v", err)
 	}
@@ -150,7 +151,7 @@ func testList(t *testing.T, c *client.Client) {
 	for i, name := range []string{"Eve", "Carol", "Alice", "Dave", "Bob"} {
 		cu, err := c.CreateCustomer(ctx, apitype.CustomerCreate{
 			Email:    email("list-" + strings.ToLower(name)),
-			Name:     ptr(name + " Listson"),
+			Name:     new(name + " Listson"),
 			Metadata: map[string]any{"batch": batch, "n": i, "even": i%2 == 0},
 		})
 		if err != nil {
@@ -234,12 +235,12 @@ func testList(t *testing.T, c *client.Client) {
 func testSessionsAndPortal(t *testing.T, c *client.Client, baseURL string) {
 	ctx := context.Background()
 	bobEmail := email("bob+portal")
-	bob, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: bobEmail, Name: ptr("Bob"), ExternalID: ptr("usr/bob 1?x")})
+	bob, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: bobEmail, Name: new("Bob"), ExternalID: new("usr/bob 1?x")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := time.Now()
-	s1, err := c.CreateCustomerSession(ctx, apitype.CustomerSessionCreate{CustomerID: bob.ID, ReturnURL: ptr("https://example.com")})
+	s1, err := c.CreateCustomerSession(ctx, apitype.CustomerSessionCreate{CustomerID: bob.ID, ReturnURL: new("https://example.com")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +281,7 @@ func testSessionsAndPortal(t *testing.T, c *client.Client, baseURL string) {
 	if err != nil || me.ID != bob.ID || str(me.Email) != bobEmail || me.OAuthAccounts == nil {
 		t.Fatalf("portal me: got %+v, %v", me, err)
 	}
-	me, err = pc.UpdatePortalMe(ctx, apitype.PortalCustomerUpdate{BillingName: ptr("Bob Ltd"), BillingAddress: &apitype.Address{Country: "fr", City: ptr(" Paris ")}})
+	me, err = pc.UpdatePortalMe(ctx, apitype.PortalCustomerUpdate{BillingName: new("Bob Ltd"), BillingAddress: &apitype.Address{Country: "fr", City: new(" Paris ")}})
 	if err != nil {
 		t.Fatal(err)
 	}

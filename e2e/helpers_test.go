@@ -42,8 +42,6 @@ var uniq atomic.Int64
 // email returns a fresh address in a test-specific namespace.
 func email(tag string) string { return fmt.Sprintf("%s-%d@example.com", tag, uniq.Add(1)) }
 
-func ptr[T any](v T) *T { return &v }
-
 func str(p *string) string {
 	if p == nil {
 		return "<nil>"

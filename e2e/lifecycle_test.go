@@ -11,13 +11,14 @@ import (
 
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
-func testIsolation(t *testing.T, c, oc *client.Client, acme org) {
+func testIsolation(t *testing.T, c, oc *client.Client, acme e2etest.Org) {
 	ctx := context.Background()
 	addr := email("iso")
-	x, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: addr, ExternalID: ptr("iso-1")})
+	x, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: addr, ExternalID: new("iso-1")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +28,7 @@ func testIsolation(t *testing.T, c, oc *client.Client, acme org) {
 	mustAPIError(t, err, http.StatusNotFound, "ResourceNotFound")
 	_, err = oc.GetCustomerState(ctx, x.ID)
 	mustAPIError(t, err, http.StatusNotFound, "ResourceNotFound")
-	_, err = oc.UpdateCustomer(ctx, x.ID, apitype.CustomerUpdate{Name: ptr("hijacked")})
+	_, err = oc.UpdateCustomer(ctx, x.ID, apitype.CustomerUpdate{Name: new("hijacked")})
 	mustAPIError(t, err, http.StatusNotFound, "ResourceNotFound")
 	mustAPIError(t, oc.DeleteCustomer(ctx, x.ID, false), http.StatusNotFound, "ResourceNotFound")
 	mustAPIError(t, oc.DeleteCustomerExternal(ctx, "iso-1", false), http.StatusNotFound, "ResourceNotFound")
@@ -46,7 +47,7 @@ func testIsolation(t *testing.T, c, oc *client.Client, acme org) {
 		t.Errorf("other org's export: err %v, contains acme's customer: %v", err, strings.Contains(csv, x.ID))
 	}
 	// The same email and external ID are free in another organization.
-	y, err := oc.CreateCustomer(ctx, apitype.CustomerCreate{Email: addr, ExternalID: ptr("iso-1")})
+	y, err := oc.CreateCustomer(ctx, apitype.CustomerCreate{Email: addr, ExternalID: new("iso-1")})
 	if err != nil {
 		t.Fatalf("same email in another org: %v", err)
 	}
@@ -88,13 +89,13 @@ func testRestart(t *testing.T, c *client.Client, kept *apitype.Customer, old *cl
 	}
 }
 
-func testExpiry(t *testing.T, d *deployment, c *client.Client, kept *apitype.Customer) {
+func testExpiry(t *testing.T, d *e2etest.Deployment, c *client.Client, kept *apitype.Customer) {
 	ctx := context.Background()
 	s, err := c.CreateCustomerSession(ctx, apitype.CustomerSessionCreate{CustomerID: kept.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.hide(s.Token)
+	d.Hide(s.Token)
 	if ttl := s.ExpiresAt.Sub(s.CreatedAt); ttl != 2*time.Second {
 		t.Errorf("--session-ttl 2s: session lives %v", ttl)
 	}
@@ -127,7 +128,7 @@ func testExpiry(t *testing.T, d *deployment, c *client.Client, kept *apitype.Cus
 func TestSQLiteSecretFile(t *testing.T) {
 	dir := t.TempDir()
 	d := newDeployment(t, backend{name: "sqlite", dsn: func(testing.TB) string { return "sqlite:" + filepath.Join(dir, "shop.db") }})
-	out, errOut, err := d.cli("org", "create", "--name", "Shop", "--slug", "shop")
+	out, errOut, err := d.CLI("org", "create", "--name", "Shop", "--slug", "shop")
 	if err != nil {
 		t.Fatalf("org create on a new file: %v\n%s", err, errOut)
 	}
@@ -144,11 +145,11 @@ func TestSQLiteSecretFile(t *testing.T) {
 	if strings.Count(errOut, "generated a new secret") != 1 {
 		t.Errorf("first run: want one 'generated' log line, got %q", errOut)
 	}
-	srv := d.mustServe(t)
-	if strings.Contains(srv.log.String(), "generated") {
-		t.Errorf("server generated a second secret:\n%s", srv.log)
+	srv := d.MustServe(t)
+	if strings.Contains(srv.Log().String(), "generated") {
+		t.Errorf("server generated a second secret:\n%s", srv.Log())
 	}
-	tok := d.mustToken(t, "shop")
+	tok := d.MustToken(t, "shop", e2etest.AllScopes)
 	c := client.New(srv.URL, client.WithToken(tok))
 	cu, err := c.CreateCustomer(context.Background(), apitype.CustomerCreate{Email: email("secret")})
 	if err != nil {
@@ -158,39 +159,36 @@ func TestSQLiteSecretFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.hide(s.Token)
+	d.Hide(s.Token)
 }
 
 // TestPostgresStartupChecks: serve refuses to start without a secret and on
 // a schema that is behind, and --migrate fixes the latter.
 func TestPostgresStartupChecks(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
-	noSecret := &deployment{be: backend{name: "postgres"}, dsn: dsn}
-	t.Cleanup(func() { noSecret.checkLogs(t) })
-	if s, err := noSecret.serve(); err == nil || !strings.Contains(err.Error(), "secret is required on PostgreSQL") {
+	noSecret := e2etest.NewDeployment(t, binPath, dsn)
+	if s, err := noSecret.Serve(); err == nil || !strings.Contains(err.Error(), "secret is required on PostgreSQL") {
 		t.Errorf("serve without secret: got %v, want a refusal naming the secret", err)
 		if err == nil {
-			s.stop(t)
+			s.Stop(t)
 		}
 	}
-	d := &deployment{be: backend{name: "postgres", secret: "pg-startup-secret-42"}, dsn: dsn}
-	d.hide(d.be.secret)
-	t.Cleanup(func() { d.checkLogs(t) })
-	if s, err := d.serve(); err == nil || !strings.Contains(err.Error(), "gatehouse migrate") {
+	d := e2etest.NewDeployment(t, binPath, dsn, e2etest.WithSecret("pg-startup-secret-42"))
+	if s, err := d.Serve(); err == nil || !strings.Contains(err.Error(), "gatehouse migrate") {
 		t.Errorf("serve on an empty schema: got %v, want a refusal saying to run gatehouse migrate", err)
 		if err == nil {
-			s.stop(t)
+			s.Stop(t)
 		}
 	}
-	if _, errOut, err := d.cli("org", "create", "--name", "X", "--slug", "x"); err == nil || !strings.Contains(errOut, "gatehouse migrate") {
+	if _, errOut, err := d.CLI("org", "create", "--name", "X", "--slug", "x"); err == nil || !strings.Contains(errOut, "gatehouse migrate") {
 		t.Errorf("org create on an empty schema: got %v %q, want a refusal saying to run gatehouse migrate", err, errOut)
 	}
-	srv := d.mustServe(t, "--migrate")
-	o := d.mustOrg(t, "Migrated", "migrated")
+	srv := d.MustServe(t, "--migrate")
+	o := d.MustOrg(t, "Migrated", "migrated")
 	if _, err := client.New(srv.URL, client.WithToken(o.Token)).ListCustomers(context.Background(), client.ListCustomersParams{}); err != nil {
 		t.Errorf("after --migrate: %v", err)
 	}
-	if out := d.mustCLI(t, "migrate"); !strings.Contains(out, "schema version") {
+	if out := d.MustCLI(t, "migrate"); !strings.Contains(out, "schema version") {
 		t.Errorf("migrate on an up-to-date schema printed %q", out)
 	}
 }

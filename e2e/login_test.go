@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 	"github.com/gatehouse/gatehouse/internal/mailtest"
 )
 
@@ -31,9 +32,9 @@ func TestLoginByEmailCode(t *testing.T) {
 			t.Parallel()
 			smtp := mailtest.Start(t)
 			d := newDeployment(t, be)
-			srv := d.mustServe(t, "--smtp-url", smtp.URL(), "--mail-from", "Acme Billing <billing@acme.test>",
+			srv := d.MustServe(t, "--smtp-url", smtp.URL(), "--mail-from", "Acme Billing <billing@acme.test>",
 				"--code-ttl", "10m", "--login-authenticate-limits", "4/24h", "--login-block", "1m")
-			acme := d.mustOrg(t, "Acme Inc", "acme")
+			acme := d.MustOrg(t, "Acme Inc", "acme")
 			c := client.New(srv.URL, client.WithToken(acme.Token))
 			ctx := context.Background()
 			addr := email("code")
@@ -51,7 +52,7 @@ func TestLoginByEmailCode(t *testing.T) {
 			}
 			msg := smtp.WaitFor(t, func(m mailtest.Received) bool { return len(m.To) == 1 && m.To[0] == addr }, 20*time.Second)
 			code := mustCode(t, msg.Text)
-			d.hide(code)
+			d.Hide(code)
 			if !strings.Contains(msg.Subject, "Acme Inc") || !strings.Contains(msg.HTML, code) ||
 				!strings.Contains(msg.Text, "10 minutes") || !strings.Contains(msg.Text, srv.URL+"/acme/portal/authenticate") ||
 				msg.From != "billing@acme.test" {
@@ -62,7 +63,7 @@ func TestLoginByEmailCode(t *testing.T) {
 			if err != nil {
 				t.Fatalf("authenticate: %v", err)
 			}
-			d.hide(tok)
+			d.Hide(tok)
 			me, err := anon.As(tok).PortalMe(ctx)
 			if err != nil || me.ID != cu.ID || !me.EmailVerified {
 				t.Errorf("customers/me with the code's token: got %+v, %v; want %s with email_verified", me, err, cu.ID)
@@ -94,8 +95,8 @@ func TestLoginByEmailCode(t *testing.T) {
 func TestLoginCodePortalForm(t *testing.T) {
 	smtp := mailtest.Start(t)
 	d := newDeployment(t, backends[0])
-	srv := d.mustServe(t, "--smtp-url", smtp.URL(), "--mail-from", "billing@acme.test")
-	acme := d.mustOrg(t, "Acme Inc", "acme")
+	srv := d.MustServe(t, "--smtp-url", smtp.URL(), "--mail-from", "billing@acme.test")
+	acme := d.MustOrg(t, "Acme Inc", "acme")
 	addr := email("form")
 	if _, err := client.New(srv.URL, client.WithToken(acme.Token)).CreateCustomer(context.Background(), apitype.CustomerCreate{Email: addr}); err != nil {
 		t.Fatal(err)
@@ -117,7 +118,7 @@ func TestLoginCodePortalForm(t *testing.T) {
 		t.Fatalf("portal code request: got %d:\n%s", resp.StatusCode, body)
 	}
 	msg := smtp.WaitFor(t, func(m mailtest.Received) bool { return len(m.To) == 1 && m.To[0] == addr }, 20*time.Second)
-	d.hide(mustCode(t, msg.Text))
+	d.Hide(mustCode(t, msg.Text))
 }
 
 // TestLoginCodeLogMailer is the first-run path: without --smtp-url the
@@ -125,11 +126,11 @@ func TestLoginCodePortalForm(t *testing.T) {
 // log, and a newcomer signs in with the code read from there.
 func TestLoginCodeLogMailer(t *testing.T) {
 	d := newDeployment(t, backends[0])
-	srv := d.mustServe(t)
-	if !strings.Contains(srv.log.String(), "no --smtp-url: login codes are written to this log") {
-		t.Errorf("no start-up warning about the log mailer:\n%s", srv.log)
+	srv := d.MustServe(t)
+	if !strings.Contains(srv.Log().String(), "no --smtp-url: login codes are written to this log") {
+		t.Errorf("no start-up warning about the log mailer:\n%s", srv.Log())
 	}
-	acme := d.mustOrg(t, "Acme Inc", "acme")
+	acme := d.MustOrg(t, "Acme Inc", "acme")
 	ctx := context.Background()
 	addr := email("firstrun")
 	cu, err := client.New(srv.URL, client.WithToken(acme.Token)).CreateCustomer(ctx, apitype.CustomerCreate{Email: addr})
@@ -151,13 +152,13 @@ func TestLoginCodeLogMailer(t *testing.T) {
 	code := m[1]
 	// The leak check must still find this code anywhere else in any log:
 	// hide it, and exempt exactly this one line, which shows it by design.
-	d.hide(code)
-	d.exemptLine(line)
+	d.Hide(code)
+	d.Leaks.ExemptLine(line)
 	tok, err := anon.AuthenticateLoginCode(ctx, code)
 	if err != nil {
 		t.Fatalf("authenticate with the code from the log: %v", err)
 	}
-	d.hide(tok)
+	d.Hide(tok)
 	if me, err := anon.As(tok).PortalMe(ctx); err != nil || me.ID != cu.ID {
 		t.Errorf("customers/me: got %+v, %v; want %s", me, err, cu.ID)
 	}
@@ -187,16 +188,16 @@ func mustGet(t *testing.T, hc *http.Client, u string) string {
 }
 
 // waitLogLine returns the first line of the server's log containing s.
-func waitLogLine(t *testing.T, s *server, sub string, timeout time.Duration) string {
+func waitLogLine(t *testing.T, s *e2etest.Server, sub string, timeout time.Duration) string {
 	t.Helper()
 	for deadline := time.Now().Add(timeout); ; time.Sleep(20 * time.Millisecond) {
-		for _, line := range strings.Split(s.log.String(), "\n") {
+		for _, line := range strings.Split(s.Log().String(), "\n") {
 			if strings.Contains(line, sub) {
 				return line
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no log line containing %q within %v:\n%s", sub, timeout, s.log)
+			t.Fatalf("no log line containing %q within %v:\n%s", sub, timeout, s.Log())
 		}
 	}
 }
@@ -208,8 +209,8 @@ func waitLogLine(t *testing.T, s *server, sub string, timeout time.Duration) str
 // limited separately, and the same client twice is refused.
 func TestTrustedProxies(t *testing.T) {
 	d := newDeployment(t, backends[0])
-	srv := d.mustServe(t, "--trusted-proxies", "127.0.0.0/8,::1", "--login-request-limits", "1/24h")
-	acme := d.mustOrg(t, "Acme Inc", "acme")
+	srv := d.MustServe(t, "--trusted-proxies", "127.0.0.0/8,::1", "--login-request-limits", "1/24h")
+	acme := d.MustOrg(t, "Acme Inc", "acme")
 	request := func(forwardedFor string) int {
 		t.Helper()
 		body := `{"email":"` + email("proxy") + `","organization_id":"` + acme.ID + `"}`

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 )
 
 var metricsAddrRE = regexp.MustCompile(`msg="serving metrics" metrics_addr=(\S+)`)
@@ -37,10 +38,10 @@ func TestMetrics(t *testing.T) {
 			if m.separate {
 				args[len(args)-1] = "localhost:0"
 			}
-			srv := d.mustServe(t, args...)
-			mm := metricsAddrRE.FindStringSubmatch(srv.log.String())
+			srv := d.MustServe(t, args...)
+			mm := metricsAddrRE.FindStringSubmatch(srv.Log().String())
 			if mm == nil {
-				t.Fatalf("no metrics address in the log:\n%s", srv.log)
+				t.Fatalf("no metrics address in the log:\n%s", srv.Log())
 			}
 			metricsURL := "http://" + mm[1] + "/metrics"
 			if got := strings.TrimPrefix(srv.URL, "http://"); (got == mm[1]) == m.separate {
@@ -62,9 +63,9 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-func testMetricsMove(t *testing.T, d *deployment, srv *server, metricsURL string) {
+func testMetricsMove(t *testing.T, d *e2etest.Deployment, srv *e2etest.Server, metricsURL string) {
 	ctx := context.Background()
-	acme := d.mustOrg(t, "Acme Inc", "acme")
+	acme := d.MustOrg(t, "Acme Inc", "acme")
 	c := client.New(srv.URL, client.WithToken(acme.Token))
 	cu, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: email("metrics")})
 	if err != nil {
@@ -74,7 +75,7 @@ func testMetricsMove(t *testing.T, d *deployment, srv *server, metricsURL string
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.hide(s.Token)
+	d.Hide(s.Token)
 
 	meOK := `gatehouse_http_requests_total{method="GET",route="GET /v1/customer-portal/customers/me",status="200"}`
 	me401 := `gatehouse_http_requests_total{method="GET",route="GET /v1/customer-portal/customers/me",status="401"}`

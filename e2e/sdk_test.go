@@ -68,8 +68,8 @@ func TestOfficialSDKs(t *testing.T) {
 		t.Run(be.name, func(t *testing.T) {
 			t.Parallel()
 			d := newDeployment(t, be)
-			srv := d.mustServe(t)
-			acme := d.mustOrg(t, "Acme Inc", "acme")
+			srv := d.MustServe(t)
+			acme := d.MustOrg(t, "Acme Inc", "acme")
 
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
@@ -85,7 +85,7 @@ func TestOfficialSDKs(t *testing.T) {
 			var exit *exec.ExitError
 			switch {
 			case errors.As(err, &exit):
-				t.Fatalf("official-SDK suite failed (%v):\n%s\nserver log:\n%s", err, out, srv.log)
+				t.Fatalf("official-SDK suite failed (%v):\n%s\nserver log:\n%s", err, out, srv.Log())
 			case err != nil:
 				t.Fatalf("run node: %v\n%s", err, out)
 			}

@@ -36,9 +36,9 @@ func TestSecretScanning(t *testing.T) {
 			}
 			keysFile := writeScanKeys(t, "gh-key-1", &key.PublicKey)
 			d := newDeployment(t, be)
-			srv := d.mustServe(t, "--secret-scanning-keys", keysFile)
-			acme := d.mustOrg(t, "Acme Inc", "acme")
-			leakedOrgToken := d.mustToken(t, "acme", "customers:read")
+			srv := d.MustServe(t, "--secret-scanning-keys", keysFile)
+			acme := d.MustOrg(t, "Acme Inc", "acme")
+			leakedOrgToken := d.MustToken(t, "acme", "customers:read")
 			c := client.New(srv.URL, client.WithToken(acme.Token))
 			ctx := context.Background()
 			cu, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: email("leak")})
@@ -49,7 +49,7 @@ func TestSecretScanning(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d.hide(s.Token)
+			d.Hide(s.Token)
 
 			body, _ := json.Marshal([]map[string]any{
 				{"token": s.Token, "type": "gatehouse_customer_session_token", "url": "https://github.com/x/y/blob/main/a", "source": "content"},

@@ -22,18 +22,18 @@ func TestSessionLifecycle(t *testing.T) {
 		t.Run(be.name, func(t *testing.T) {
 			t.Parallel()
 			d := newDeployment(t, be)
-			srv := d.mustServe(t, "--max-session-ttl", "2h")
-			acme := d.mustOrg(t, "Acme Inc", "acme")
-			other := d.mustOrg(t, "Other Co", "other")
+			srv := d.MustServe(t, "--max-session-ttl", "2h")
+			acme := d.MustOrg(t, "Acme Inc", "acme")
+			other := d.MustOrg(t, "Other Co", "other")
 			c := client.New(srv.URL, client.WithToken(acme.Token))
 			oc := client.New(srv.URL, client.WithToken(other.Token))
 			ctx := context.Background()
 
-			jane, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: email("jane"), ExternalID: ptr("usr_jane")})
+			jane, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: email("jane"), ExternalID: new("usr_jane")})
 			if err != nil {
 				t.Fatal(err)
 			}
-			bob, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: email("bob"), ExternalID: ptr("usr_bob")})
+			bob, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: email("bob"), ExternalID: new("usr_bob")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -43,12 +43,12 @@ func TestSessionLifecycle(t *testing.T) {
 				if err != nil {
 					t.Fatalf("create session %+v: %v", in, err)
 				}
-				d.hide(s.Token)
+				d.Hide(s.Token)
 				return s
 			}
 
 			t.Run("create with expires_in and metadata", func(t *testing.T) {
-				s := mint(t, apitype.CustomerSessionCreate{CustomerID: jane.ID, ExpiresIn: ptr(600), Metadata: map[string]any{"device": "ios", "build": 42}})
+				s := mint(t, apitype.CustomerSessionCreate{CustomerID: jane.ID, ExpiresIn: new(600), Metadata: map[string]any{"device": "ios", "build": 42}})
 				if got := s.ExpiresAt.Sub(s.CreatedAt); got != 10*time.Minute {
 					t.Errorf("expires_in 600: session lives %v, want 10m", got)
 				}
@@ -63,7 +63,7 @@ func TestSessionLifecycle(t *testing.T) {
 				if got := plain.ExpiresAt.Sub(plain.CreatedAt); got != time.Hour || len(plain.Metadata) != 0 {
 					t.Errorf("no expires_in: lives %v with metadata %v, want --session-ttl 1h and {}", got, plain.Metadata)
 				}
-				_, err = c.CreateCustomerSession(ctx, apitype.CustomerSessionCreate{CustomerID: jane.ID, ExpiresIn: ptr(3 * 3600)})
+				_, err = c.CreateCustomerSession(ctx, apitype.CustomerSessionCreate{CustomerID: jane.ID, ExpiresIn: new(3 * 3600)})
 				// --max-session-ttl 2h bounds expires_in at 7200 seconds.
 				mustFieldError(t, err, "RequestValidationError", "body", "CustomerSessionCustomerIDCreate", "expires_in")
 				if e := mustAPIError(t, err, 422, "RequestValidationError"); !strings.Contains(string(e.Body), `"le":7200`) {
@@ -140,7 +140,7 @@ func TestSessionLifecycle(t *testing.T) {
 			})
 
 			t.Run("expires_in expiry", func(t *testing.T) {
-				s := mint(t, apitype.CustomerSessionCreate{CustomerID: jane.ID, ExpiresIn: ptr(1)})
+				s := mint(t, apitype.CustomerSessionCreate{CustomerID: jane.ID, ExpiresIn: new(1)})
 				pc := c.As(s.Token)
 				for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 					_, err := pc.PortalMe(ctx)

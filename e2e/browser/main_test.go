@@ -1,7 +1,6 @@
 package browser
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,10 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/gatehouse/gatehouse/apitype"
-	"github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/internal/e2etest"
 )
 
@@ -89,101 +85,24 @@ func findChromium() (string, error) {
 	return "", fmt.Errorf("chromium not found after scripts/install-chromium.sh")
 }
 
-// deployment is one SQLite database administered with the gatehouse CLI.
-type deployment struct {
-	t      *testing.T
-	dsn    string
-	secret string
-	leaks  e2etest.LeakCheck // tokens no log may contain
-}
+// testSecret is the server secret of every deployment.
+const testSecret = "browser-test-secret-0123456789abcdef"
 
-func newDeployment(t *testing.T) *deployment {
+// newDeployment prepares a SQLite database administered with the gatehouse
+// CLI; its logs must show no token when the test ends.
+func newDeployment(t *testing.T) *e2etest.Deployment {
 	t.Helper()
-	d := &deployment{
-		t:      t,
-		dsn:    "sqlite:" + filepath.Join(t.TempDir(), "gatehouse.db"),
-		secret: "browser-test-secret-0123456789abcdef",
-	}
-	t.Cleanup(d.checkLogs)
-	return d
+	return e2etest.NewDeployment(t, binPath, "sqlite:"+filepath.Join(t.TempDir(), "gatehouse.db"),
+		e2etest.WithSecret(testSecret), e2etest.ServeArgs("--shutdown-timeout", "5s"))
 }
 
-func (d *deployment) env() []string {
-	return append(os.Environ(), "GATEHOUSE_DB="+d.dsn, "GATEHOUSE_SECRET="+d.secret)
-}
-
-func (d *deployment) hide(s string) { d.leaks.Hide(s) }
-
-// checkLogs fails the test when a server or CLI log shows a raw token.
-func (d *deployment) checkLogs() {
-	for _, l := range d.leaks.Leaks() {
-		d.t.Errorf("a log contains a token (…%s)", l.Tail())
-	}
-}
-
-// mustCLI runs "gatehouse args..." and returns its stdout.
-func (d *deployment) mustCLI(args ...string) string {
-	d.t.Helper()
-	errOut := d.leaks.NewLog()
-	out, err := e2etest.RunCLI(binPath, args, d.env(), errOut)
-	if err != nil {
-		d.t.Fatalf("gatehouse %s: %v\nstderr: %s", strings.Join(args, " "), err, errOut)
-	}
-	return out
-}
-
-// org is an organization created with the CLI, and its access token.
-type org struct {
-	apitype.Organization
-	Token string
-}
-
-// mustOrg creates an organization and a token with every scope.
-func (d *deployment) mustOrg(name, slug string) *org {
-	d.t.Helper()
-	var o org
-	if err := json.Unmarshal([]byte(d.mustCLI("org", "create", "--name", name, "--slug", slug)), &o.Organization); err != nil {
-		d.t.Fatalf("org create output: %v", err)
-	}
-	var tok apitype.AccessToken
-	if err := json.Unmarshal([]byte(d.mustCLI("token", "create", "--org", slug, "--scopes", e2etest.AllScopes)), &tok); err != nil {
-		d.t.Fatalf("token create output: %v", err)
-	}
-	d.hide(tok.Token)
-	o.Token = tok.Token
-	return &o
-}
-
-// merchant is o's API client on s.
-func (o *org) merchant(s *server) *client.Client { return client.New(s.URL, client.WithToken(o.Token)) }
-
-// server is a running "gatehouse serve".
-type server struct {
-	*e2etest.Process
-	URL string
-	log *e2etest.SyncBuffer
-}
-
-// mustServe starts "gatehouse serve" on a free port, waits until it is
-// ready and checks it serves the portal. It stops (SIGTERM) at the end.
-func (d *deployment) mustServe(args ...string) *server {
-	d.t.Helper()
-	p, err := e2etest.Start(binPath, append([]string{"serve", "--addr", "127.0.0.1:0", "--shutdown-timeout", "5s"}, args...),
-		d.env(), d.leaks.NewLog())
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	s := &server{Process: p, log: p.Log()}
-	d.t.Cleanup(s.stop)
-	if err := p.WaitListening(60 * time.Second); err != nil {
-		d.t.Fatalf("%v\n(args: %s)", err, strings.Join(args, " "))
-	}
-	s.URL = p.URL()
-	if err := e2etest.WaitReady(s.URL, 30*time.Second); err != nil {
-		d.t.Fatalf("gatehouse serve never became ready:\n%s", s.log)
-	}
+// mustServe starts "gatehouse serve" on d, waits until it is ready and
+// checks it serves the portal.
+func mustServe(t *testing.T, d *e2etest.Deployment, args ...string) *e2etest.Server {
+	t.Helper()
+	s := d.MustServe(t, args...)
 	if !servesPortal(s.URL) {
-		d.t.Fatalf("gatehouse serve does not serve the portal (GET /any/portal/static/portal.css); mount internal/web outside /v1/")
+		t.Fatalf("gatehouse serve does not serve the portal (GET /any/portal/static/portal.css); mount internal/web outside /v1/")
 	}
 	return s
 }
@@ -197,11 +116,4 @@ func servesPortal(base string) bool {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode == http.StatusOK && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css")
-}
-
-// stop sends SIGTERM and waits for the process (killing it after 15s).
-func (s *server) stop() {
-	if !s.Exited() {
-		s.Terminate(15 * time.Second)
-	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 )
 
 // Desktop and phone viewports.
@@ -21,18 +22,18 @@ const (
 
 // portal is one running server with one organization and a customer.
 type portal struct {
-	d        *deployment
-	s        *server
-	org      *org
+	d        *e2etest.Deployment
+	s        *e2etest.Server
+	org      e2etest.Org
 	merchant *client.Client
 }
 
 func newPortal(t *testing.T, serveArgs ...string) *portal {
 	t.Helper()
 	d := newDeployment(t)
-	o := d.mustOrg("Acme Inc", "acme")
-	s := d.mustServe(serveArgs...)
-	return &portal{d: d, s: s, org: o, merchant: o.merchant(s)}
+	o := d.MustOrg(t, "Acme Inc", "acme")
+	s := mustServe(t, d, serveArgs...)
+	return &portal{d: d, s: s, org: o, merchant: s.Client(o.Token)}
 }
 
 // mustCustomer creates a customer and returns it.
@@ -56,7 +57,7 @@ func (p *portal) mustSession(t *testing.T, c *apitype.Customer, returnURL string
 	if err != nil {
 		t.Fatalf("create customer session: %v", err)
 	}
-	p.d.hide(s.Token)
+	p.d.Hide(s.Token)
 	return s
 }
 

@@ -46,7 +46,7 @@ func TestEmailCodeSignIn(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no code in the mail:\n%s", msg.Text)
 	}
-	p.d.hide(m[1])
+	p.d.Hide(m[1])
 
 	// A wrong code first: an inline error, the form stays.
 	wrong := "ZZZZZZ"

@@ -24,11 +24,11 @@ import (
 // exactly (say, stored in milliseconds) shows up as a difference too.
 func TestTimestampsIdenticalAcrossBackends(t *testing.T) {
 	pg := newPostgres(t)
-	pg.mustCLI(t, "migrate")
+	pg.MustCLI(t, "migrate")
 	var transcripts [2][]exchange
 	for i, d := range []*deployment{newSQLite(t), pg} {
-		o := d.mustOrg(t, "same")
-		in := d.mustServe(t, []string{"sqlite", "postgres"}[i], "--public-url", "https://billing.example")
+		o := d.MustOrg(t, "Org same", "same")
+		in := d.MustServe(t, "--public-url", "https://billing.example")
 		rec := newRecorder(t, d, in.URL, o.Token)
 		apiScript(t, rec)
 		transcripts[i] = rec.exchanges
@@ -109,7 +109,7 @@ func (r *recorder) call(name, token, method, path string, query url.Values, in a
 	var out map[string]any
 	if json.Unmarshal([]byte(body), &out) == nil {
 		if tok, ok := out["token"].(string); ok {
-			r.d.hide(tok)
+			r.d.Hide(tok)
 		}
 	}
 	return out

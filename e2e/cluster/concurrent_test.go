@@ -23,10 +23,10 @@ const raceCreates = 40
 // hold across processes, with the contract's 422 for every loser.
 func TestConcurrentCreatesAcrossInstances(t *testing.T) {
 	d := newPostgres(t)
-	d.mustCLI(t, "migrate")
-	o := d.mustOrg(t, "race")
-	a, b := d.mustServe(t, "A"), d.mustServe(t, "B")
-	clients := []*client.Client{a.client(o.Token), b.client(o.Token)}
+	d.MustCLI(t, "migrate")
+	o := d.MustOrg(t, "Org race", "race")
+	a, b := d.MustServe(t), d.MustServe(t)
+	clients := []*client.Client{a.Client(o.Token, bounded), b.Client(o.Token, bounded)}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
@@ -50,7 +50,7 @@ func TestConcurrentCreatesAcrossInstances(t *testing.T) {
 	})
 	t.Run("external_id", func(t *testing.T) {
 		in := func(i int) apitype.CustomerCreate {
-			return apitype.CustomerCreate{Email: fmt.Sprintf("ext%d@example.com", i), ExternalID: ptr("same-external-id")}
+			return apitype.CustomerCreate{Email: fmt.Sprintf("ext%d@example.com", i), ExternalID: new("same-external-id")}
 		}
 		winner := raceCreate(t, ctx, clients, in, "external_id", msgExternalIDTaken, func(int) any { return "same-external-id" })
 		for _, c := range clients {
@@ -121,10 +121,10 @@ func raceCreate(t *testing.T, ctx context.Context, clients []*client.Client, in 
 // answers normally once the lock is gone.
 func TestPoolFlags(t *testing.T) {
 	d := newPostgres(t)
-	d.mustCLI(t, "migrate")
-	o := d.mustOrg(t, "pool")
-	in := d.mustServe(t, "small-pool", "--db-max-conns", "2", "--db-statement-timeout", "400ms")
-	c := in.client(o.Token)
+	d.MustCLI(t, "migrate")
+	o := d.MustOrg(t, "Org pool", "pool")
+	in := d.MustServe(t, "--db-max-conns", "2", "--db-statement-timeout", "400ms")
+	c := in.Client(o.Token, bounded)
 	admin := d.adminDB(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

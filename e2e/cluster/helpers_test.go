@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
-	"github.com/gatehouse/gatehouse/internal/e2etest"
 )
 
 // Messages of the contract's uniqueness errors (§C.2).
@@ -19,34 +17,6 @@ const (
 	msgExternalIDTaken = "A customer with this external ID already exists."
 )
 
-// allScopes are the scopes of the tokens the tests use.
-var allScopes = e2etest.AllScopes
-
-// org is an organization created through the CLI, with a token of allScopes.
-type org struct {
-	apitype.Organization
-	Token string
-}
-
-// mustOrg creates an organization and a token through the CLI.
-func (d *deployment) mustOrg(t *testing.T, slug string) org {
-	t.Helper()
-	var o org
-	if err := json.Unmarshal([]byte(d.mustCLI(t, "org", "create", "--name", "Org "+slug, "--slug", slug)), &o.Organization); err != nil {
-		t.Fatalf("org create output: %v", err)
-	}
-	var tok apitype.AccessToken
-	if err := json.Unmarshal([]byte(d.mustCLI(t, "token", "create", "--org", slug, "--scopes", allScopes)), &tok); err != nil {
-		t.Fatalf("token create output: %v", err)
-	}
-	if tok.Token == "" {
-		t.Fatal("token create printed no token")
-	}
-	d.hide(tok.Token)
-	o.Token = tok.Token
-	return o
-}
-
 // mustSession mints a customer session through c and hides its token.
 func (d *deployment) mustSession(t *testing.T, c *client.Client, customerID string) *client.CustomerSession {
 	t.Helper()
@@ -54,7 +24,7 @@ func (d *deployment) mustSession(t *testing.T, c *client.Client, customerID stri
 	if err != nil {
 		t.Fatalf("create session for %s on %s: %v", customerID, c.BaseURL(), err)
 	}
-	d.hide(s.Token)
+	d.Hide(s.Token)
 	return s
 }
 
@@ -114,8 +84,6 @@ func describe(err error) string {
 	}
 	return err.Error()
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // listAll lists the first hundred customers.
 var listAll = client.ListCustomersParams{Limit: 100}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
@@ -74,18 +75,18 @@ func TestDatabaseOutage(t *testing.T) {
 
 func testOutage(t *testing.T, kind outageKind) {
 	d := newPostgres(t)
-	d.mustCLI(t, "migrate")
-	o := d.mustOrg(t, "outage")
+	d.MustCLI(t, "migrate")
+	o := d.MustOrg(t, "Org outage", "outage")
 	admin := d.adminDB(t)
 	var proxy *pgProxy
 	if kind == outageRefuse || kind == outagePartition {
-		proxy, d.dsn = newProxy(t, d.dsn) // the instances connect through it
+		proxy, d.DSN = newProxy(t, d.DSN) // the instances connect through it
 	}
-	ins := []*instance{
-		d.mustServe(t, "A", "--db-statement-timeout", outageStmtTimeout),
-		d.mustServe(t, "B", "--db-statement-timeout", outageStmtTimeout),
+	ins := []*e2etest.Server{
+		d.MustServe(t, "--db-statement-timeout", outageStmtTimeout),
+		d.MustServe(t, "--db-statement-timeout", outageStmtTimeout),
 	}
-	clients := []*client.Client{ins[0].client(o.Token), ins[1].client(o.Token)}
+	clients := []*client.Client{ins[0].Client(o.Token, bounded), ins[1].Client(o.Token, bounded)}
 
 	tr := newTraffic(d, clients)
 	ctx, stopTraffic := context.WithCancel(context.Background())
@@ -139,7 +140,7 @@ func testOutage(t *testing.T, kind outageKind) {
 			t.Logf("instance %d: first successful request %s after the database came back", i, tr.firstOK[i].Sub(outageEnd).Round(time.Millisecond))
 		}
 		if exited, err := ins[i].Wait(0); exited {
-			t.Fatalf("instance %d exited during the outage (%v):\n%s", i, err, ins[i].log)
+			t.Fatalf("instance %d exited during the outage (%v):\n%s", i, err, ins[i].Log())
 		}
 	}
 	checkReadiness(t, readiness, down, up)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 )
 
 // readyProbe is one GET /readyz answer.
@@ -20,14 +21,14 @@ type readyProbe struct {
 
 // watchReadiness polls every instance's /readyz until ctx ends; the
 // returned function waits for the pollers and returns every probe.
-func watchReadiness(ctx context.Context, ins []*instance) func() []readyProbe {
+func watchReadiness(ctx context.Context, ins []*e2etest.Server) func() []readyProbe {
 	var (
 		mu     sync.Mutex
 		probes []readyProbe
 		wg     sync.WaitGroup
 	)
 	for i, in := range ins {
-		c := in.client("")
+		c := in.Client("", bounded)
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				p := readyProbe{instance: i, at: time.Now()}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 )
 
 // TestSchemaBehindRefused covers deploying on PostgreSQL: serve refuses a
@@ -17,19 +19,19 @@ import (
 func TestSchemaBehindRefused(t *testing.T) {
 	t.Run("serve refuses a schema that is behind", func(t *testing.T) {
 		d := newPostgres(t)
-		in, err := d.serve("behind", true)
+		in, err := d.Serve()
 		wantRefused(t, in, err, "serve on an unmigrated schema", "gatehouse migrate", "behind")
-		_, stderr, err := d.cli("org", "create", "--name", "Early", "--slug", "early")
+		_, stderr, err := d.CLI("org", "create", "--name", "Early", "--slug", "early")
 		if exitCode(err) != 1 || !strings.Contains(stderr, "gatehouse migrate") {
 			t.Errorf("org create on an unmigrated schema: got exit %d, stderr %q; want exit 1 telling to run `gatehouse migrate`", exitCode(err), stderr)
 		}
 
 		// --migrate brings it up to date and serves; an instance started
 		// after it needs nothing more.
-		d.mustServe(t, "migrating", "--migrate")
-		o := d.mustOrg(t, "after-migrate")
-		plain := d.mustServe(t, "plain")
-		if _, err := plain.client(o.Token).ListCustomers(t.Context(), listAll); err != nil {
+		d.MustServe(t, "--migrate")
+		o := d.MustOrg(t, "Org after-migrate", "after-migrate")
+		plain := d.MustServe(t)
+		if _, err := plain.Client(o.Token, bounded).ListCustomers(t.Context(), listAll); err != nil {
 			t.Errorf("list on an instance started after --migrate: %s", describe(err))
 		}
 	})
@@ -47,7 +49,7 @@ func TestSchemaBehindRefused(t *testing.T) {
 		for i := range n {
 			wg.Go(func() {
 				<-start
-				out, errOut, err := d.cli("migrate")
+				out, errOut, err := d.CLI("migrate")
 				results[i] = result{out, errOut, err}
 			})
 		}
@@ -72,13 +74,13 @@ func TestSchemaBehindRefused(t *testing.T) {
 		t.Logf("%d concurrent migrate runs: %d succeeded, schema versions %v", n, len(versions), versions)
 		// The schema is complete: serve starts without --migrate and the
 		// CLI works.
-		o := d.mustOrg(t, "migrated")
-		in := d.mustServe(t, "after")
-		if _, err := in.client(o.Token).ListCustomers(t.Context(), listAll); err != nil {
+		o := d.MustOrg(t, "Org migrated", "migrated")
+		in := d.MustServe(t)
+		if _, err := in.Client(o.Token, bounded).ListCustomers(t.Context(), listAll); err != nil {
 			t.Errorf("list after concurrent migrations: %s", describe(err))
 		}
 		// Migrating again is a no-op.
-		if out := d.mustCLI(t, "migrate"); !strings.HasPrefix(out, "schema version "+versions[0]+" (was "+versions[0]+")") {
+		if out := d.MustCLI(t, "migrate"); !strings.HasPrefix(out, "schema version "+versions[0]+" (was "+versions[0]+")") {
 			t.Errorf("migrate on a current schema: got %q, want version %s unchanged", out, versions[0])
 		}
 	})
@@ -86,24 +88,24 @@ func TestSchemaBehindRefused(t *testing.T) {
 	t.Run("instances started with --migrate at once all serve", func(t *testing.T) {
 		d := newPostgres(t)
 		const n = 3
-		ins := make([]*instance, n)
+		ins := make([]*e2etest.Server, n)
 		var wg sync.WaitGroup
 		for i := range n {
-			wg.Go(func() { ins[i] = d.mustServe(t, "deploy", "--migrate") })
+			wg.Go(func() { ins[i] = d.MustServe(t, "--migrate") })
 		}
 		wg.Wait()
 		if t.Failed() {
 			return
 		}
-		o := d.mustOrg(t, "deployed")
+		o := d.MustOrg(t, "Org deployed", "deployed")
 		for i, in := range ins {
-			if _, err := in.client(o.Token).ListCustomers(t.Context(), listAll); err != nil {
+			if _, err := in.Client(o.Token, bounded).ListCustomers(t.Context(), listAll); err != nil {
 				t.Errorf("instance %d of %d started with --migrate at once: %s", i, n, describe(err))
 			}
 		}
 		migrated := 0
 		for _, in := range ins {
-			if strings.Contains(in.log.String(), "msg=\"migrated database\"") {
+			if strings.Contains(in.Log().String(), "msg=\"migrated database\"") {
 				migrated++
 			}
 		}
@@ -117,10 +119,11 @@ func TestSchemaBehindRefused(t *testing.T) {
 
 	t.Run("serve without a secret refuses to start", func(t *testing.T) {
 		d := newPostgres(t)
-		d.mustCLI(t, "migrate")
-		in, err := d.serve("no-secret", false)
+		d.MustCLI(t, "migrate")
+		bare := e2etest.NewDeployment(t, binPath, d.DSN) // no secret
+		in, err := bare.Serve()
 		wantRefused(t, in, err, "serve on PostgreSQL without --secret", "secret is required", "GATEHOUSE_SECRET")
-		_, stderr, err := d.run(false, "token", "create", "--org", "x", "--scopes", "customers:read")
+		_, stderr, err := bare.CLI("token", "create", "--org", "x", "--scopes", "customers:read")
 		if exitCode(err) != 1 || !strings.Contains(stderr, "secret is required") {
 			t.Errorf("token create on PostgreSQL without a secret: got exit %d, stderr %q; want exit 1 saying a secret is required", exitCode(err), stderr)
 		}
@@ -129,10 +132,10 @@ func TestSchemaBehindRefused(t *testing.T) {
 
 // wantRefused requires that a serve attempt exited with status 1 before
 // listening, within a few seconds, and that its output contains every hint.
-func wantRefused(t *testing.T, in *instance, err error, what string, hints ...string) {
+func wantRefused(t *testing.T, in *e2etest.Server, err error, what string, hints ...string) {
 	t.Helper()
 	if err == nil {
-		t.Cleanup(func() { in.stop(t) })
+		t.Cleanup(func() { in.Stop(t) })
 		t.Fatalf("%s: it started and listens at %s, want a refusal", what, in.URL)
 	}
 	if in == nil {
@@ -141,7 +144,7 @@ func wantRefused(t *testing.T, in *instance, err error, what string, hints ...st
 	if exited, exitErr := in.Wait(10 * time.Second); !exited || exitCode(exitErr) != 1 {
 		t.Errorf("%s: got exited %v with %v, want exit status 1", what, exited, exitErr)
 	}
-	out := in.log.String()
+	out := in.Log().String()
 	for _, h := range hints {
 		if !strings.Contains(out, h) {
 			t.Errorf("%s: output lacks %q:\n%s", what, h, out)

@@ -16,16 +16,16 @@ import (
 // the very next request: customers, sessions, revocation, deletion.
 func TestTwoInstancesShareState(t *testing.T) {
 	d := newPostgres(t)
-	d.mustCLI(t, "migrate")
-	o := d.mustOrg(t, "shared")
-	a, b := d.mustServe(t, "A"), d.mustServe(t, "B")
-	ca, cb := a.client(o.Token), b.client(o.Token)
+	d.MustCLI(t, "migrate")
+	o := d.MustOrg(t, "Org shared", "shared")
+	a, b := d.MustServe(t), d.MustServe(t)
+	ca, cb := a.Client(o.Token, bounded), b.Client(o.Token, bounded)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
 	t.Run("customer created on A is visible on B", func(t *testing.T) {
 		cu, err := ca.CreateCustomer(ctx, apitype.CustomerCreate{
-			Email: "shared@example.com", ExternalID: ptr("ext-shared"), Name: ptr("Shared"),
+			Email: "shared@example.com", ExternalID: new("ext-shared"), Name: new("Shared"),
 			Metadata: map[string]any{"plan": "pro"},
 		})
 		if err != nil {
@@ -42,7 +42,7 @@ func TestTwoInstancesShareState(t *testing.T) {
 		if err != nil || len(list.Items) != 1 || list.Items[0].ID != cu.ID {
 			t.Errorf("list by email on B: got %+v, %s; want exactly %s", list, describe(err), cu.ID)
 		}
-		if _, err := ca.UpdateCustomer(ctx, cu.ID, apitype.CustomerUpdate{Name: ptr("Renamed on A")}); err != nil {
+		if _, err := ca.UpdateCustomer(ctx, cu.ID, apitype.CustomerUpdate{Name: new("Renamed on A")}); err != nil {
 			t.Fatalf("update on A: %s", describe(err))
 		}
 		if got, err := cb.GetCustomer(ctx, cu.ID); err != nil || got.Name == nil || *got.Name != "Renamed on A" || got.ModifiedAt == nil {
@@ -53,7 +53,7 @@ func TestTwoInstancesShareState(t *testing.T) {
 			t.Errorf("create same email on B: got %s, want 422 %q", describe(err), msgEmailTaken)
 		}
 		// An email changed on A is free on B at once, and the new one taken.
-		if _, err := ca.UpdateCustomer(ctx, cu.ID, apitype.CustomerUpdate{Email: ptr("moved@example.com")}); err != nil {
+		if _, err := ca.UpdateCustomer(ctx, cu.ID, apitype.CustomerUpdate{Email: new("moved@example.com")}); err != nil {
 			t.Fatalf("change email on A: %s", describe(err))
 		}
 		if _, err := cb.CreateCustomer(ctx, apitype.CustomerCreate{Email: "shared@example.com"}); err != nil {
@@ -66,7 +66,7 @@ func TestTwoInstancesShareState(t *testing.T) {
 	})
 
 	t.Run("session created on A authenticates on B", func(t *testing.T) {
-		cu, err := ca.CreateCustomer(ctx, apitype.CustomerCreate{Email: "portal@example.com", ExternalID: ptr("ext-portal")})
+		cu, err := ca.CreateCustomer(ctx, apitype.CustomerCreate{Email: "portal@example.com", ExternalID: new("ext-portal")})
 		if err != nil {
 			t.Fatalf("create on A: %s", describe(err))
 		}
@@ -81,8 +81,8 @@ func TestTwoInstancesShareState(t *testing.T) {
 		if err != nil {
 			t.Fatalf("session by external id on B: %s", describe(err))
 		}
-		d.hide(s2.Token)
-		if _, err := ca.As(s2.Token).UpdatePortalMe(ctx, apitype.PortalCustomerUpdate{BillingName: ptr("Billed via A")}); err != nil {
+		d.Hide(s2.Token)
+		if _, err := ca.As(s2.Token).UpdatePortalMe(ctx, apitype.PortalCustomerUpdate{BillingName: new("Billed via A")}); err != nil {
 			t.Fatalf("portal update on A with B's session: %s", describe(err))
 		}
 		if got, err := cb.GetCustomer(ctx, cu.ID); err != nil || got.BillingName == nil || *got.BillingName != "Billed via A" {

@@ -96,7 +96,7 @@ func (tr *traffic) worker(ctx context.Context, w int) {
 			tr.mu.Unlock()
 			var got *apitype.Customer
 			if tr.call(ctx, wi, "create customer", func(c *client.Client) (err error) {
-				got, err = c.CreateCustomer(ctx, apitype.CustomerCreate{Email: email, Name: ptr("0")})
+				got, err = c.CreateCustomer(ctx, apitype.CustomerCreate{Email: email, Name: new("0")})
 				return err
 			}) {
 				cu = &trafficCustomer{id: got.ID, email: email}
@@ -119,7 +119,7 @@ func (tr *traffic) worker(ctx context.Context, w int) {
 				s, err = c.CreateCustomerSession(ctx, apitype.CustomerSessionCreate{CustomerID: cu.id})
 				return err
 			}) {
-				tr.d.hide(s.Token)
+				tr.d.Hide(s.Token)
 				tr.mu.Lock()
 				cu.tokens = append(cu.tokens, s.Token)
 				tr.mu.Unlock()
@@ -137,7 +137,7 @@ func (tr *traffic) worker(ctx context.Context, w int) {
 			next := cu.triedName + 1
 			cu.triedName = next
 			if tr.call(ctx, wi, "update customer", func(c *client.Client) error {
-				_, err := c.UpdateCustomer(ctx, cu.id, apitype.CustomerUpdate{Name: ptr(fmt.Sprint(next))})
+				_, err := c.UpdateCustomer(ctx, cu.id, apitype.CustomerUpdate{Name: new(fmt.Sprint(next))})
 				return err
 			}) {
 				cu.ackedName = next

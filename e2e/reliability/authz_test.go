@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/e2etest"
 	"github.com/gatehouse/gatehouse/internal/httpapi"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -143,14 +144,7 @@ type matrixEnv struct {
 func newMatrixEnv(t *testing.T) *matrixEnv {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, storetest.SQLiteDSN(t), sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlstoretest.Open(t, storetest.SQLiteDSN(t), sqlstore.Options{})
 	e := &matrixEnv{st: st, h: token.NewHasher(testSecret), tokens: map[string]string{}}
 	e.orgA, e.orgB = e.mustOrg(t, "matrix-a"), e.mustOrg(t, "matrix-b")
 	past := time.Now().Add(-time.Hour)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 	"github.com/gatehouse/gatehouse/internal/loadgen"
 	_ "modernc.org/sqlite" // the integrity check opens the file itself
 )
@@ -30,8 +31,8 @@ func TestCrashConsistency(t *testing.T) {
 	}
 	forEachBackend(t, func(t *testing.T, be backend) {
 		d := newDeployment(t, be)
-		o := d.mustOrg(t, "crash")
-		srv := d.mustServe(t)
+		o := d.MustOrg(t, "Org crash", "crash")
+		srv := d.MustServe(t)
 		revoke := hasSessionRevoke(t, srv, o.Token)
 		if !revoke {
 			t.Log("DELETE /v1/customer-sessions/{id} is not served yet: revocation is exercised through customer deletes only")
@@ -44,7 +45,7 @@ func TestCrashConsistency(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan *loadgen.Result, 1)
 			go func() {
-				res, err := loadgen.Run(ctx, srv.client(o.Token), l, loadgen.Config{
+				res, err := loadgen.Run(ctx, srv.Client(o.Token), l, loadgen.Config{
 					Rate: 400, Workers: 8, Ops: loadgen.DefaultOps(revoke), Prefix: "crash",
 					TransportErrorsExpected: true, // the kill breaks requests in flight
 				})
@@ -55,7 +56,7 @@ func TestCrashConsistency(t *testing.T) {
 			}()
 			wait := time.Duration(150+rnd.IntN(1200)) * time.Millisecond
 			time.Sleep(wait)
-			srv.kill(t)
+			srv.Kill()
 			killedAt := time.Now()
 			res := <-finish(cancel, done)
 			if res == nil {
@@ -68,13 +69,13 @@ func TestCrashConsistency(t *testing.T) {
 			if n := res.UnexpectedCount(); n > 0 {
 				t.Errorf("cycle %d: %d unexpected errors before the kill: %v\n%s", cycle, n, res.Unexpected, res)
 			}
-			if d.sqlite() {
-				mustIntegrity(t, d.sqlitePath())
+			if d.SQLiteFile() != "" {
+				mustIntegrity(t, d.SQLiteFile())
 			}
-			srv = d.mustServe(t)
+			srv = d.MustServe(t)
 			restart := time.Since(killedAt)
 			vctx, vcancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			errs := loadgen.Verify(vctx, srv.client(o.Token), l)
+			errs := loadgen.Verify(vctx, srv.Client(o.Token), l)
 			vcancel()
 			for i, err := range errs {
 				if i == 10 {
@@ -93,8 +94,8 @@ func TestCrashConsistency(t *testing.T) {
 		}
 		t.Logf("%s: %d kills, %d ops (%d failed as expected around the kills); verified %d customers, %d sessions, %d revoked",
 			be.name, crashCycles, total, expected, c, s, r)
-		srv.kill(t)
-		mustNoRawTokens(t, d.dsn, append(l.Tokens(), o.Token))
+		srv.Kill()
+		mustNoRawTokens(t, d.DSN, append(l.Tokens(), o.Token))
 	})
 }
 
@@ -107,9 +108,9 @@ func finish(cancel context.CancelFunc, done chan *loadgen.Result) chan *loadgen.
 // hasSessionRevoke reports whether the server routes
 // DELETE /v1/customer-sessions/{id} (issue 5): a path no route knows gets
 // the framework's 404 {"detail":"Not Found"} or a 405.
-func hasSessionRevoke(t *testing.T, srv *server, orgToken string) bool {
+func hasSessionRevoke(t *testing.T, srv *e2etest.Server, orgToken string) bool {
 	t.Helper()
-	err := srv.client(orgToken).Do(context.Background(), http.MethodDelete,
+	err := srv.Client(orgToken).Do(context.Background(), http.MethodDelete,
 		"/v1/customer-sessions/6f1d4f5e-8d0a-4d8e-9a55-0a3c1b2d3e4f", nil, nil, nil)
 	var e *client.Error
 	if err == nil || !asError(err, &e) {

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-
-	"github.com/gatehouse/gatehouse/apitype"
-	"github.com/gatehouse/gatehouse/client"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/apitype"
+	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 )
 
 // hostileCase is one malformed or malicious request and the answer the
@@ -85,8 +86,8 @@ func hostileCases() []hostileCase {
 func TestHostileInput(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, be backend) {
 		d := newDeployment(t, be)
-		o := d.mustOrg(t, "hostile")
-		srv := d.mustServe(t)
+		o := d.MustOrg(t, "Org hostile", "hostile")
+		srv := d.MustServe(t)
 		hc := &http.Client{Timeout: 30 * time.Second}
 		for _, tc := range hostileCases() {
 			t.Run(tc.name, func(t *testing.T) {
@@ -109,9 +110,9 @@ func TestHostileInput(t *testing.T) {
 				checkHostile(t, tc, resp, body)
 			})
 		}
-		mustLookAlikeEmail(t, srv.client(o.Token))
+		mustLookAlikeEmail(t, srv.Client(o.Token))
 		mustPathTrickRoundTrip(t, srv, o.Token)
-		if _, err := srv.client(o.Token).ListCustomers(t.Context(), listAll()); err != nil && client.StatusCode(err) == 0 {
+		if _, err := srv.Client(o.Token).ListCustomers(t.Context(), listAll()); err != nil && client.StatusCode(err) == 0 {
 			t.Errorf("after the hostile requests, the customer list no longer decodes (a stored value poisons it): %v", err)
 		} else if err != nil {
 			t.Fatalf("after the hostile requests a normal request fails: %v", err)
@@ -191,9 +192,9 @@ func mustLookAlikeEmail(t *testing.T, c *client.Client) {
 // mustPathTrickRoundTrip stores external IDs made of path tricks and reads
 // each back through its escaped path: the exact customer comes back, and a
 // near-miss spelling is a 404, never another customer.
-func mustPathTrickRoundTrip(t *testing.T, srv *server, tok string) {
+func mustPathTrickRoundTrip(t *testing.T, srv *e2etest.Server, tok string) {
 	t.Helper()
-	c := srv.client(tok)
+	c := srv.Client(tok)
 	ctx := t.Context()
 	for i, ext := range []string{"../../etc/passwd", "a/b%2Fc", "x?y#z", "..", "%00", strings.Repeat("z", 4096)} {
 		cu, err := c.CreateCustomer(ctx, apitype.CustomerCreate{Email: fmt.Sprintf("trick%d@example.com", i), ExternalID: &ext})

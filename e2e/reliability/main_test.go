@@ -1,16 +1,11 @@
 package reliability
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
-	"github.com/gatehouse/gatehouse/apitype"
-	"github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/internal/e2etest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
@@ -70,106 +65,11 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, be backend)) {
 
 const testSecret = "reliability-test-secret-0123456789abcdef"
 
-// deployment is one database with the flags every process on it gets.
-type deployment struct {
-	dsn string
-}
-
-func newDeployment(t *testing.T, be backend) *deployment {
+// newDeployment prepares a database on be (migrated on PostgreSQL) whose
+// processes log into secrets. Servers still running at the end of a test are
+// killed: many tests leave hostile or loaded connections behind.
+func newDeployment(t *testing.T, be backend) *e2etest.Deployment {
 	t.Helper()
-	secrets.Hide(testSecret)
-	d := &deployment{dsn: be.dsn(t)}
-	if !d.sqlite() {
-		d.mustCLI(t, "migrate")
-	}
-	return d
-}
-
-func (d *deployment) sqlite() bool { return strings.HasPrefix(d.dsn, "sqlite:") }
-
-// sqlitePath is the database file of a SQLite deployment.
-func (d *deployment) sqlitePath() string { return strings.TrimPrefix(d.dsn, "sqlite:") }
-
-func (d *deployment) mustCLI(t *testing.T, args ...string) string {
-	t.Helper()
-	errOut := secrets.NewLog()
-	out, err := e2etest.RunCLI(binPath, append(args, "--db", d.dsn, "--secret", testSecret), nil, errOut)
-	if err != nil {
-		t.Fatalf("gatehouse %s: %v\n%s", strings.Join(args, " "), err, errOut)
-	}
-	return out
-}
-
-// org is an organization with a token of every scope.
-type org struct {
-	apitype.Organization
-	Token string
-}
-
-func (d *deployment) mustOrg(t *testing.T, slug string) org {
-	t.Helper()
-	var o org
-	if err := json.Unmarshal([]byte(d.mustCLI(t, "org", "create", "--name", "Org "+slug, "--slug", slug)), &o.Organization); err != nil {
-		t.Fatalf("org create output: %v", err)
-	}
-	o.Token = d.mustToken(t, slug, e2etest.AllScopes)
-	return o
-}
-
-func (d *deployment) mustToken(t *testing.T, slug, scopes string, extra ...string) string {
-	t.Helper()
-	var tok apitype.AccessToken
-	out := d.mustCLI(t, append([]string{"token", "create", "--org", slug, "--scopes", scopes}, extra...)...)
-	if err := json.Unmarshal([]byte(out), &tok); err != nil || !strings.HasPrefix(tok.Token, "gatehouse_oat_") {
-		t.Fatalf("token create: got %q (%v), want a gatehouse_oat_ token", tok.Token, err)
-	}
-	secrets.Hide(tok.Token)
-	return tok.Token
-}
-
-// server is one running "gatehouse serve".
-type server struct {
-	*e2etest.Process
-	URL string
-	log *e2etest.SyncBuffer
-}
-
-// mustServe starts "gatehouse serve" on d and waits until /readyz answers.
-// It is killed when the test ends if still running.
-func (d *deployment) mustServe(t testing.TB, args ...string) *server {
-	t.Helper()
-	base := []string{"serve", "--addr", "127.0.0.1:0", "--db", d.dsn, "--secret", testSecret,
-		"--session-ttl", "1h", "--shutdown-timeout", "10s"}
-	p, err := e2etest.Start(binPath, append(base, args...), nil, secrets.NewLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &server{Process: p, log: p.Log()}
-	t.Cleanup(func() {
-		if !s.Exited() {
-			s.Kill()
-		}
-	})
-	if err := p.WaitListening(60 * time.Second); err != nil {
-		t.Fatal(err)
-	}
-	s.URL = p.URL()
-	if err := e2etest.WaitReady(s.URL, 30*time.Second); err != nil {
-		t.Fatalf("gatehouse serve never became ready:\n%s", s.log)
-	}
-	return s
-}
-
-// kill sends SIGKILL and waits for the process to be gone.
-func (s *server) kill(t testing.TB) {
-	t.Helper()
-	_ = s.Signal(syscall.SIGKILL)
-	if exited, _ := s.Wait(10 * time.Second); !exited {
-		t.Fatal("gatehouse serve survived SIGKILL for 10s")
-	}
-}
-
-// client returns a client for s with token.
-func (s *server) client(token string) *client.Client {
-	return client.New(s.URL, client.WithToken(token))
+	return e2etest.NewDeployment(t, binPath, be.dsn(t), e2etest.WithSecret(testSecret), e2etest.SharedLeaks(secrets),
+		e2etest.ServeArgs("--session-ttl", "1h"), e2etest.KillAtEnd(), e2etest.Migrated())
 }

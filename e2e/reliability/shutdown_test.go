@@ -26,9 +26,9 @@ import (
 func TestGracefulShutdown(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, be backend) {
 		d := newDeployment(t, be)
-		o := d.mustOrg(t, "term")
+		o := d.MustOrg(t, "Org term", "term")
 		const shutdownTimeout = 5 * time.Second
-		srv := d.mustServe(t, "--shutdown-timeout", shutdownTimeout.String())
+		srv := d.MustServe(t, "--shutdown-timeout", shutdownTimeout.String())
 		addr := strings.TrimPrefix(srv.URL, "http://")
 
 		slowDone := make(chan error, 1)
@@ -82,7 +82,7 @@ func TestGracefulShutdown(t *testing.T) {
 		select {
 		case <-srv.Done():
 			if err := srv.Err(); err != nil {
-				t.Errorf("exit after SIGTERM: got %v, want status 0\n%s", err, srv.log)
+				t.Errorf("exit after SIGTERM: got %v, want status 0\n%s", err, srv.Log())
 			}
 		case <-time.After(shutdownTimeout + 2*time.Second):
 			t.Fatalf("still running %s after SIGTERM (--shutdown-timeout %s)", time.Since(sent), shutdownTimeout)
@@ -93,8 +93,8 @@ func TestGracefulShutdown(t *testing.T) {
 		if took > shutdownTimeout {
 			t.Errorf("exit took %s, want within --shutdown-timeout %s", took, shutdownTimeout)
 		}
-		if !strings.Contains(srv.log.String(), "msg=stopped") {
-			t.Errorf("no clean-stop log line:\n%s", srv.log)
+		if !strings.Contains(srv.Log().String(), "msg=stopped") {
+			t.Errorf("no clean-stop log line:\n%s", srv.Log())
 		}
 		if n := lost.Load(); n > 0 {
 			lostErrs.Range(func(k, v any) bool { t.Errorf("request sent before SIGTERM lost: %v", v); return true })

@@ -30,9 +30,9 @@ func TestSlowLoris(t *testing.T) {
 	}
 	forEachBackend(t, func(t *testing.T, be backend) {
 		d := newDeployment(t, be)
-		o := d.mustOrg(t, "loris")
-		srv := d.mustServe(t)
-		cu, err := srv.client(o.Token).CreateCustomer(t.Context(), apitype.CustomerCreate{Email: "loris@example.com"})
+		o := d.MustOrg(t, "Org loris", "loris")
+		srv := d.MustServe(t)
+		cu, err := srv.Client(o.Token).CreateCustomer(t.Context(), apitype.CustomerCreate{Email: "loris@example.com"})
 		if err != nil {
 			t.Fatal(err)
 		}

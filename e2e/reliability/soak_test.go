@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/e2etest"
 	"github.com/gatehouse/gatehouse/internal/loadgen"
 )
 
@@ -42,13 +43,13 @@ func TestSoak(t *testing.T) {
 	dur := soakDuration(t)
 	forEachBackend(t, func(t *testing.T, be backend) {
 		d := newDeployment(t, be)
-		o := d.mustOrg(t, "soak")
+		o := d.MustOrg(t, "Org soak", "soak")
 		// A server in service has data: start from 50,000 customers and
 		// sessions, so that the database's page caches reach their working
 		// size in the first minute instead of growing with an empty file.
-		d.mustCLI(t, "dev", "seed", "--org", "soak", "--customers", "50000", "--sessions", "50000")
+		d.MustCLI(t, "dev", "seed", "--org", "soak", "--customers", "50000", "--sessions", "50000")
 		// /metrics on the main listener, for the goroutine count.
-		srv := d.mustServe(t, "--metrics-addr", "127.0.0.1:0")
+		srv := d.MustServe(t, "--metrics-addr", "127.0.0.1:0")
 		l := loadgen.NewLedger()
 		defer func() { secrets.Hide(l.Tokens()...) }()
 		// A steady mix (deletes as frequent as creates) keeps the working
@@ -154,7 +155,7 @@ type procSample struct {
 
 func (s procSample) rssMiB() float64 { return float64(s.rss) / (1 << 20) }
 
-func sampleProc(srv *server) procSample {
+func sampleProc(srv *e2etest.Server) procSample {
 	pid := srv.Pid()
 	var s procSample
 	if f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
@@ -211,7 +212,7 @@ func nearest(ss []procSample, at time.Duration) procSample {
 
 // goroutinesAtRest closes the load's idle connections and returns the
 // server's goroutine count once it stops falling (at most 5 s).
-func goroutinesAtRest(srv *server, hc *http.Client) int {
+func goroutinesAtRest(srv *e2etest.Server, hc *http.Client) int {
 	hc.CloseIdleConnections()
 	last, _ := scrapeRuntime(srv.URL)
 	for range 10 {

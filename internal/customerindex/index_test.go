@@ -181,13 +181,11 @@ func TestSearchMatchesModel(t *testing.T) {
 	}
 }
 
-func ptr(s string) *string { return &s }
-
 func TestSearch(t *testing.T) {
 	x := New()
-	x.Put(Doc{ID: "a", CreatedAt: 1, Email: ptr("Ada.Lovelace@Example.com"), Name: ptr("Ada Lovelace"), ExternalID: ptr("EXT-1")})
-	x.Put(Doc{ID: "b", CreatedAt: 2, Email: ptr("alan@example.com"), BillingName: ptr("Turing Ltd")})
-	x.Put(Doc{ID: "c", CreatedAt: 3, Email: ptr("grace@example.com"), ExternalID: ptr("lovelace-3")})
+	x.Put(Doc{ID: "a", CreatedAt: 1, Email: new("Ada.Lovelace@Example.com"), Name: new("Ada Lovelace"), ExternalID: new("EXT-1")})
+	x.Put(Doc{ID: "b", CreatedAt: 2, Email: new("alan@example.com"), BillingName: new("Turing Ltd")})
+	x.Put(Doc{ID: "c", CreatedAt: 3, Email: new("grace@example.com"), ExternalID: new("lovelace-3")})
 	for _, tc := range []struct {
 		q    Query
 		want []string
@@ -210,7 +208,7 @@ func TestSearch(t *testing.T) {
 			t.Errorf("%+v: got %v, want %v", tc.q, got.IDs, tc.want)
 		}
 	}
-	x.Put(Doc{ID: "a", CreatedAt: 1, Email: ptr("ada@example.com")}) // an update
+	x.Put(Doc{ID: "a", CreatedAt: 1, Email: new("ada@example.com")}) // an update
 	if got := x.Search(Query{Text: "lovelace", Limit: 10}); !slices.Equal(got.IDs, []string{"c"}) || got.Total != 1 {
 		t.Errorf("after the update: %+v", got)
 	}
@@ -234,8 +232,8 @@ func BenchmarkSearch(b *testing.B) {
 			ln = last[(i/50)%len(last)]
 		}
 		x.Put(Doc{ID: fmt.Sprintf("%08d-0000-4000-8000-000000000000", i), CreatedAt: int64(i),
-			Email: ptr(fmt.Sprintf("ada.%s.%d@example.com", ln, i)), Name: ptr("Ada " + ln), BillingName: ptr("Ada " + ln),
-			ExternalID: ptr(fmt.Sprintf("seed-%07d", i))})
+			Email: new(fmt.Sprintf("ada.%s.%d@example.com", ln, i)), Name: new("Ada " + ln), BillingName: new("Ada " + ln),
+			ExternalID: new(fmt.Sprintf("seed-%07d", i))})
 	}
 	i := 0
 	for b.Loop() {
@@ -254,8 +252,8 @@ func BenchmarkLoad(b *testing.B) {
 	for i := range docs {
 		ln := fmt.Sprintf("other%d", i%997)
 		docs[i] = Doc{ID: fmt.Sprintf("%08d-0000-4000-8000-000000000000", i), CreatedAt: int64(i),
-			Email: ptr(fmt.Sprintf("ada.%s.%d@example.com", ln, i)), Name: ptr("Ada " + ln), BillingName: ptr("Ada " + ln),
-			ExternalID: ptr(fmt.Sprintf("seed-%07d", i))}
+			Email: new(fmt.Sprintf("ada.%s.%d@example.com", ln, i)), Name: new("Ada " + ln), BillingName: new("Ada " + ln),
+			ExternalID: new(fmt.Sprintf("seed-%07d", i))}
 	}
 	var heap uint64
 	for b.Loop() {

@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/customers"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -69,16 +70,7 @@ var backends = map[string]func(testing.TB) string{
 
 func mustStore(t testing.TB, dsn string) gatehouse.Store {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
-	if err != nil {
-		t.Fatalf("sqlstore.Open(%q): %v", dsn, err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	return st
+	return sqlstoretest.Open(t, dsn, sqlstore.Options{})
 }
 
 // newEnv sets up the fixture on SQLite.

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/customers"
 	"github.com/gatehouse/gatehouse/internal/httpapi"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -22,14 +23,7 @@ import (
 func mustServer(t *testing.T) *client.Client {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, storetest.SQLiteDSN(t), sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlstoretest.Open(t, storetest.SQLiteDSN(t), sqlstore.Options{})
 	h := token.NewHasher("loadgen-test-secret")
 	org := &gatehouse.Organization{ID: gatehouse.NewID(), Name: "Load", Slug: "load", CreatedAt: time.Now().UTC()}
 	if err := st.CreateOrganization(ctx, org); err != nil {

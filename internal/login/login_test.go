@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/mailtest"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -57,14 +58,7 @@ func forEachBackend(t *testing.T, f func(t *testing.T, dsn string)) {
 func mustEnv(t *testing.T, dsn string, tweak func(*login.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	st := sqlstoretest.Open(t, dsn, sqlstore.Options{})
 	srv := mailtest.Start(t)
 	sender, err := mail.NewSMTP(srv.URL(), "Gatehouse <no-reply@gatehouse.dev>")
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/secretscan"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -98,14 +99,7 @@ func TestParseReports(t *testing.T) {
 
 func TestRevoke(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, storetest.SQLiteDSN(t), sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlstoretest.Open(t, storetest.SQLiteDSN(t), sqlstore.Options{})
 	h := token.NewHasher("secret")
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	org := &gatehouse.Organization{ID: gatehouse.NewID(), Name: "Acme", Slug: "acme", CreatedAt: now}

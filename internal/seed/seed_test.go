@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
 
@@ -60,14 +61,7 @@ func mustStore(t testing.TB, dialect string) *sqlstore.Store {
 		})
 		dsn = pgURL() + "&search_path=" + schema
 	}
-	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
-	if err != nil {
-		t.Fatalf("open %s: %v", dialect, err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	st := sqlstoretest.Open(t, dsn, sqlstore.Options{})
 	return st
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
@@ -17,7 +18,7 @@ var ctx = context.Background()
 // pools opens n stores (n pools) on one migrated database.
 func pools(t *testing.T, dsn string, n int) []gatehouse.Store {
 	t.Helper()
-	out := []gatehouse.Store{mustOpen(t, dsn)}
+	out := []gatehouse.Store{sqlstoretest.Open(t, dsn, sqlstore.Options{})}
 	for len(out) < n {
 		s, err := sqlstore.Open(ctx, dsn, sqlstore.Options{MaxConns: 4})
 		if err != nil {
@@ -95,7 +96,7 @@ func TestConcurrentMigrate(t *testing.T) {
 
 func TestDialect(t *testing.T) {
 	backends(t, func(t *testing.T, dsn string) {
-		s := mustOpen(t, dsn)
+		s := sqlstoretest.Open(t, dsn, sqlstore.Options{})
 		want := "sqlite"
 		if dsn[:8] == "postgres" {
 			want = "postgres"
@@ -115,7 +116,7 @@ func TestOpenSQLiteDSNForms(t *testing.T) {
 		{"sqlite://" + abs, abs, "1"},
 		{"sqlite:q.db?_synchronous=FULL", filepath.Join(dir, "q.db"), "2"},
 	} {
-		s := mustOpen(t, tc.dsn)
+		s := sqlstoretest.Open(t, tc.dsn, sqlstore.Options{})
 		var file, seqno, name string
 		if err := s.DB().QueryRowContext(ctx, `PRAGMA database_list`).Scan(&seqno, &name, &file); err != nil {
 			t.Fatalf("%s: database_list: %v", tc.dsn, err)
@@ -171,8 +172,8 @@ func TestUnavailable(t *testing.T) {
 		t.Fatalf("open a refused port: got %v (%s), want EUnavailable", err, gatehouse.ErrorCodeOf(err))
 	}
 	t.Run("postgres terminated backends", func(t *testing.T) {
-		s := mustOpen(t, storetest.PostgresDSN(t))
-		admin := mustOpen(t, storetest.PostgresDSN(t))
+		s := sqlstoretest.Open(t, storetest.PostgresDSN(t), sqlstore.Options{})
+		admin := sqlstoretest.Open(t, storetest.PostgresDSN(t), sqlstore.Options{})
 		if err := s.Ping(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
@@ -73,13 +74,13 @@ func seed(b *testing.B, s *sqlstore.Store, customers, sessions int) []string {
 // BenchmarkSessionByHash is the token check on SQLite with 100k sessions
 // over 10k customers, serial and parallel.
 func BenchmarkSessionByHash(b *testing.B) {
-	benchSessionByHash(b, mustOpen(b, storetest.SQLiteDSN(b)+os.Getenv("BENCH_DSN_SUFFIX")))
+	benchSessionByHash(b, sqlstoretest.Open(b, storetest.SQLiteDSN(b)+os.Getenv("BENCH_DSN_SUFFIX"), sqlstore.Options{}))
 }
 
 // BenchmarkSessionByHashPostgres is the same lookup on PostgreSQL: no
 // cache, one round trip per check.
 func BenchmarkSessionByHashPostgres(b *testing.B) {
-	benchSessionByHash(b, mustOpen(b, storetest.PostgresDSN(b)))
+	benchSessionByHash(b, sqlstoretest.Open(b, storetest.PostgresDSN(b), sqlstore.Options{}))
 }
 
 // BenchmarkSessionByHashPostgresParallel is the PostgreSQL lookup under
@@ -87,7 +88,7 @@ func BenchmarkSessionByHashPostgres(b *testing.B) {
 // per check ("unbatched") against the read batcher with 1, 2 and the
 // default pool/4 batches in flight.
 func BenchmarkSessionByHashPostgresParallel(b *testing.B) {
-	s := mustOpen(b, storetest.PostgresDSN(b))
+	s := sqlstoretest.Open(b, storetest.PostgresDSN(b), sqlstore.Options{})
 	hashes := seed(b, s, 10_000, 100_000)
 	s.DB().ExecContext(ctx, `ANALYZE`)
 	for _, bc := range []struct {
@@ -154,7 +155,7 @@ func benchSessionByHash(b *testing.B, s *sqlstore.Store) {
 func BenchmarkCreateSessionSync(b *testing.B) {
 	for _, mode := range []string{"NORMAL", "FULL"} {
 		b.Run(mode, func(b *testing.B) {
-			s := mustOpen(b, storetest.SQLiteDSN(b)+"?_synchronous="+mode)
+			s := sqlstoretest.Open(b, storetest.SQLiteDSN(b)+"?_synchronous="+mode, sqlstore.Options{})
 			seed(b, s, 10, 0)
 			i := 0
 			for b.Loop() {

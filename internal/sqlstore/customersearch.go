@@ -15,9 +15,9 @@ import (
 // On SQLite the customer list is answered from memory: an in-memory index
 // per organization (internal/customerindex) finds, orders and counts the
 // matches, and the page's rows come from a cache of decoded customers,
-// read from the database only on a miss. On 100,000 customers a page of 100
-// for a query matching 2,000 of them costs well under a millisecond instead
-// of the ~18 ms of the SQL path (BenchmarkListCustomers).
+// read from the database only on a miss: orders of magnitude faster than
+// the SQL path (BenchmarkListCustomers; its figures are in bench/README.md,
+// under "list").
 //
 // The index must equal the database, whoever writes it. Triggers bump
 // customers_version on every write to customers (migration 0003). The

@@ -16,14 +16,7 @@ import (
 func searchStore(t *testing.T, dsn string) (*Store, *gatehouse.Organization) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, dsn, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openMigrated(t, dsn, Options{})
 	org := &gatehouse.Organization{ID: "org", Name: "Org", Slug: "org", CreatedAt: storetest.T0}
 	if err := s.CreateOrganization(ctx, org); err != nil {
 		t.Fatal(err)

@@ -37,14 +37,7 @@ func TestEscapeLike(t *testing.T) {
 func TestUniqueViolation(t *testing.T) {
 	for _, dsn := range []func(testing.TB) string{storetest.SQLiteDSN, storetest.PostgresDSN} {
 		ctx := context.Background()
-		s, err := Open(ctx, dsn(t), Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		if err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		s := openMigrated(t, dsn(t), Options{})
 		org := &gatehouse.Organization{Name: "x", Slug: "x", CreatedAt: time.Now()}
 		if err := s.CreateOrganization(ctx, org); err != nil {
 			t.Fatal(err)
@@ -55,7 +48,7 @@ func TestUniqueViolation(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Bypass the pre-check, as a concurrent transaction would.
-		_, err = s.w.ExecContext(ctx, s.q(`INSERT INTO customers (id, organization_id, created_at, email, email_lower, type)
+		_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO customers (id, organization_id, created_at, email, email_lower, type)
 			VALUES (?, ?, 0, ?, ?, 'individual')`), "dup", org.ID, "U@example.com", "u@example.com")
 		constraint, ok := uniqueViolation(err)
 		if !ok {

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
@@ -26,7 +28,7 @@ func FuzzCustomerFilter(f *testing.F) {
 		`email_lower:fix`, `fix*`, `^fix`, `fixed AND name`, `fi NOT ed`, `-fix`, `(fix)`, `+ed`, `\%_`, `ΣΊΣΥΦΟΣ`, `σίσ`} {
 		f.Add(q, "k")
 	}
-	s := mustOpen(f, storetest.SQLiteDSN(f))
+	s := sqlstoretest.Open(f, storetest.SQLiteDSN(f), sqlstore.Options{})
 	org := &gatehouse.Organization{ID: "org", Name: "Org", Slug: "org", CreatedAt: storetest.T0}
 	if err := s.CreateOrganization(ctx, org); err != nil {
 		f.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
@@ -17,7 +19,7 @@ import (
 func BenchmarkCreateSessionConcurrent(b *testing.B) {
 	for _, mode := range []string{"NORMAL", "FULL"} {
 		b.Run(mode, func(b *testing.B) {
-			s := mustOpen(b, storetest.SQLiteDSN(b)+"?_synchronous="+mode)
+			s := sqlstoretest.Open(b, storetest.SQLiteDSN(b)+"?_synchronous="+mode, sqlstore.Options{})
 			seed(b, s, 1000, 0)
 			var n atomic.Int64
 			b.SetParallelism(32)

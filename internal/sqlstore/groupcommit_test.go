@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
@@ -19,7 +21,7 @@ import (
 // exactly one of each duplicate pair succeeded.
 func TestGroupCommit(t *testing.T) {
 	dsn := storetest.SQLiteDSN(t)
-	s := mustOpen(t, dsn)
+	s := sqlstoretest.Open(t, dsn, sqlstore.Options{})
 	org := &gatehouse.Organization{ID: "org", Name: "Org", Slug: "org", CreatedAt: storetest.T0}
 	if err := s.CreateOrganization(ctx, org); err != nil {
 		t.Fatal(err)
@@ -89,7 +91,7 @@ func TestGroupCommit(t *testing.T) {
 // TestGroupCommitClose checks that Close answers queued writes and that
 // later writes fail instead of hanging.
 func TestGroupCommitClose(t *testing.T) {
-	s := mustOpen(t, storetest.SQLiteDSN(t))
+	s := sqlstoretest.Open(t, storetest.SQLiteDSN(t), sqlstore.Options{})
 	s.Close()
 	err := s.CreateSession(ctx, &gatehouse.Session{OrganizationID: "org", CustomerID: "cus", TokenHash: "h",
 		CreatedAt: storetest.T0, ExpiresAt: storetest.T0.Add(time.Hour)})

@@ -8,6 +8,8 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	bulk "github.com/gatehouse/gatehouse/internal/seed"
+	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
@@ -30,7 +32,7 @@ func BenchmarkListCustomers(b *testing.B) {
 			if backend == "postgres" {
 				dsn = storetest.PostgresDSN(b)
 			}
-			s := mustOpen(b, dsn)
+			s := sqlstoretest.Open(b, dsn, sqlstore.Options{})
 			org := &gatehouse.Organization{ID: "org", Name: "Org", Slug: "org", CreatedAt: storetest.T0}
 			if err := s.CreateOrganization(ctx, org); err != nil {
 				b.Fatal(err)

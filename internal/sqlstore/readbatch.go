@@ -40,17 +40,12 @@ import (
 //     a batch already sent runs on (bounded by statement_timeout plus
 //     batchGrace).
 //
-// Batches in flight (Options.ReadBatches, default 1): on the 2-core
-// machine, 32 concurrent checks, BenchmarkSessionByHashPostgresParallel
-// gives 35-36µs per check unbatched, 12-13µs with one batch in flight,
-// 18µs with two and 32-36µs with five: more batches at once make them
-// smaller and PostgreSQL's per-statement work returns. One batch already
-// takes every check queued while the previous one ran.
-//
-// End to end (bench/run, PostgreSQL, check at 64 connections, server on one
-// core, 1-minute load 3.6-9.5 from other suites): 0.32-0.36 x baseline
-// (16,600-18,700 req/s, p99 20-22 ms) at 10k/100k/1M sessions, against
-// 0.15-0.19 x one statement per check; p99 at 1M sessions 86-92 ms -> 16 ms.
+// Batches in flight (Options.ReadBatches, default 1): more batches at once
+// make them smaller and PostgreSQL's per-statement work returns; one batch
+// already takes every check queued while the previous one ran.
+// BenchmarkSessionByHashPostgresParallel measures it, and bench/run the
+// check end to end: both are in bench/README.md ("PostgreSQL token-check
+// batching").
 const (
 	batchMax   = 128             // calls per statement at most
 	batchGrace = 2 * time.Second // a batch's deadline beyond statement_timeout

@@ -21,24 +21,11 @@ type batchFixture struct {
 	sessions []*gatehouse.Session // sessions[i] belongs to customer i%customers
 }
 
-func openPG(t *testing.T, dsn string, opts Options) *Store {
-	t.Helper()
-	s, err := Open(context.Background(), dsn, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func newBatchFixture(t *testing.T, customers, sessions int, opts Options) *batchFixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &batchFixture{dsn: storetest.PostgresDSN(t)}
-	f.s = openPG(t, f.dsn, opts)
+	f.s = openMigrated(t, f.dsn, opts)
 	if f.s.batch == nil {
 		t.Fatal("PostgreSQL store without a session batcher")
 	}
@@ -132,7 +119,7 @@ func TestSessionBatchRouting(t *testing.T) {
 // pool, which stalls every batch until release is called.
 func lockSessions(t *testing.T, dsn string) (release func()) {
 	t.Helper()
-	admin := openPG(t, dsn, Options{MaxConns: 1})
+	admin := openMigrated(t, dsn, Options{MaxConns: 1})
 	tx, err := admin.w.BeginTx(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +193,7 @@ func TestSessionBatchError(t *testing.T) {
 func TestSessionBatchFreshness(t *testing.T) {
 	const rounds = 150
 	f := newBatchFixture(t, rounds+8, rounds+8, Options{})
-	other := openPG(t, f.dsn, Options{MaxConns: 4}) // the instance that revokes
+	other := openMigrated(t, f.dsn, Options{MaxConns: 4}) // the instance that revokes
 	ctx := context.Background()
 
 	// Background load on the checking pool, on sessions never revoked.

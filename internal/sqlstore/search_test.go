@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
@@ -42,7 +44,7 @@ func wantIDs(t *testing.T, what string, got []string, want ...string) {
 // migration 0002 indexes the customers of a database created before it.
 func TestSearchIndex(t *testing.T) {
 	backends(t, func(t *testing.T, dsn string) {
-		s := mustOpen(t, dsn)
+		s := sqlstoretest.Open(t, dsn, sqlstore.Options{})
 		org := &gatehouse.Organization{ID: "org", Name: "Org", Slug: "org", CreatedAt: storetest.T0}
 		if err := s.CreateOrganization(ctx, org); err != nil {
 			t.Fatal(err)

@@ -10,8 +10,7 @@
 // insert in place, so the caller's struct equals what a later read returns.
 //
 // The token check (SessionByHash) is one indexed lookup through a prepared
-// statement: BenchmarkSessionByHash, 100k sessions, about 20µs serial and
-// 11-18µs per lookup with two goroutines on the loaded 2-core machine.
+// statement (BenchmarkSessionByHash; its figures are in bench/README.md).
 // On PostgreSQL, where every check is a round trip and most of the
 // server's cost is per statement, concurrent checks are gathered into one
 // "token_hash = ANY($1)" statement (readbatch.go): no cache, no added
@@ -21,12 +20,10 @@
 // SQLite durability: the database runs in WAL mode with synchronous=NORMAL.
 // A committed transaction survives a crash of the process; a power loss or
 // kernel crash may lose the last transactions committed before it, never
-// corrupt the file. BenchmarkCreateSessionSync measured the alternative on
-// the 2-core development machine: one session insert and commit takes
-// 75-86µs under NORMAL and 215-543µs under FULL (an fsync of the WAL per
-// commit), so FULL would cap a single writer near 2,000-4,500 creates/s,
-// below the 4,000/s target. Pass "?_synchronous=FULL" in the DSN to fsync
-// the WAL on every commit instead (survives power loss). Session inserts and
+// corrupt the file. FULL adds an fsync of the WAL to every commit, which
+// caps the single writer below the create target (BenchmarkCreateSessionSync
+// in bench/README.md). Pass "?_synchronous=FULL" in the DSN to fsync the WAL
+// on every commit instead (survives power loss). Session inserts and
 // usage writes go through a group committer (groupcommit.go): concurrent
 // ones share one transaction, and so one fsync under FULL, and each caller
 // is answered only after its transaction committed.

@@ -1,35 +1,18 @@
 package sqlstore_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
-// mustOpen opens and migrates dsn and closes it when the test ends.
-func mustOpen(t testing.TB, dsn string) *sqlstore.Store {
-	t.Helper()
-	return mustOpenWith(t, dsn, sqlstore.Options{})
-}
-
-func mustOpenWith(t testing.TB, dsn string, opts sqlstore.Options) *sqlstore.Store {
-	t.Helper()
-	s, err := sqlstore.Open(context.Background(), dsn, opts)
-	if err != nil {
-		t.Fatalf("open %s: %v", dsn, err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(context.Background()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return s
-}
-
 func TestSQLite(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) gatehouse.Store { return mustOpen(t, storetest.SQLiteDSN(t)) })
+	storetest.Run(t, func(t *testing.T) gatehouse.Store {
+		return sqlstoretest.Open(t, storetest.SQLiteDSN(t), sqlstore.Options{})
+	})
 }
 
 // TestSQLiteWithoutSearch runs the suite with the in-memory customer
@@ -37,11 +20,13 @@ func TestSQLite(t *testing.T) {
 // and organizations too large for the index take).
 func TestSQLiteWithoutSearch(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) gatehouse.Store {
-		return mustOpenWith(t, storetest.SQLiteDSN(t), sqlstore.Options{SearchIndex: -1})
+		return sqlstoretest.Open(t, storetest.SQLiteDSN(t), sqlstore.Options{SearchIndex: -1})
 	})
 }
 
 func TestPostgres(t *testing.T) {
 	storetest.PostgresDSN(t) // skips (or fails in CI) once, up front
-	storetest.Run(t, func(t *testing.T) gatehouse.Store { return mustOpen(t, storetest.PostgresDSN(t)) })
+	storetest.Run(t, func(t *testing.T) gatehouse.Store {
+		return sqlstoretest.Open(t, storetest.PostgresDSN(t), sqlstore.Options{})
+	})
 }

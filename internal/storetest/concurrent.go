@@ -26,7 +26,7 @@ func ConcurrentCreates(t *testing.T, stores []gatehouse.Store) {
 		wg.Go(func() {
 			c := newCustomer(org, "race@example.com")
 			if i%2 == 0 {
-				c.Email = ptr("RACE@example.com")
+				c.Email = new("RACE@example.com")
 			}
 			errs[i] = stores[i%len(stores)].CreateCustomer(ctx, c)
 		})
@@ -143,16 +143,16 @@ func ListsSeeOtherPools(t *testing.T, stores []gatehouse.Store) {
 		return list
 	}
 	c1 := newCustomer(org, "zeta1@example.com")
-	c1.Name = ptr("Alpha One")
+	c1.Name = new("Alpha One")
 	mustOK(t, a.CreateCustomer(ctx, c1), "create through a")
 	find("after a's create", "alpha", c1.ID)
 
 	c2 := newCustomer(org, "zeta2@example.com")
-	c2.Name, c2.CreatedAt = ptr("Alpha Two"), T0.Add(time.Second)
+	c2.Name, c2.CreatedAt = new("Alpha Two"), T0.Add(time.Second)
 	mustOK(t, b.CreateCustomer(ctx, c2), "create through b")
 	find("after b's create", "alpha", c2.ID, c1.ID)
 
-	c1.Name = ptr("Beta One")
+	c1.Name = new("Beta One")
 	mustOK(t, b.UpdateCustomer(ctx, c1), "update through b")
 	find("after b's update", "alpha", c2.ID)
 	if got := find("after b's update", "beta", c1.ID); *got[0].Name != "Beta One" {
@@ -165,9 +165,9 @@ func ListsSeeOtherPools(t *testing.T, stores []gatehouse.Store) {
 	find("after b's delete", "alpha")
 
 	c3 := newCustomer(org, "zeta3@example.com")
-	c3.Name, c3.CreatedAt = ptr("Beta Three"), T0.Add(2*time.Second)
+	c3.Name, c3.CreatedAt = new("Beta Three"), T0.Add(2*time.Second)
 	mustOK(t, b.CreateCustomer(ctx, c3), "create through b")
-	c1.Name = ptr("Beta Uno")
+	c1.Name = new("Beta Uno")
 	mustOK(t, a.UpdateCustomer(ctx, c1), "update through a after b's create")
 	if got := find("after a's update on top of b's create", "beta", c3.ID, c1.ID); *got[1].Name != "Beta Uno" {
 		t.Fatalf("after a's update: the listed row has name %q, want the new one", *got[1].Name)
@@ -195,7 +195,7 @@ func ConcurrentListsAndWrites(t *testing.T, stores []gatehouse.Store) {
 				switch {
 				case i%3 != 2 || len(mine) == 0:
 					c := newCustomer(org, fmt.Sprintf("w%d-%d@example.com", w, i))
-					c.ExternalID, c.Name = nil, ptr(names[(w+i)%len(names)])
+					c.ExternalID, c.Name = nil, new(names[(w+i)%len(names)])
 					c.CreatedAt = T0.Add(time.Duration(w*perWriter+i) * time.Millisecond)
 					if err := s.CreateCustomer(ctx, c); err != nil {
 						t.Errorf("create: %v", err)
@@ -207,7 +207,7 @@ func ConcurrentListsAndWrites(t *testing.T, stores []gatehouse.Store) {
 					mu.Unlock()
 				case i%2 == 0:
 					c := mine[len(mine)-1]
-					c.Name = ptr(names[(w+i+1)%len(names)])
+					c.Name = new(names[(w+i+1)%len(names)])
 					if err := s.UpdateCustomer(ctx, c); err != nil {
 						t.Errorf("rename: %v", err)
 						return

@@ -11,7 +11,7 @@ import (
 )
 
 func testOrganizations(t *testing.T, s gatehouse.Store) {
-	o := &gatehouse.Organization{ID: uniq("org-"), Name: "Acme", Slug: "acme", AvatarURL: ptr("https://x/a.png"), CreatedAt: T0}
+	o := &gatehouse.Organization{ID: uniq("org-"), Name: "Acme", Slug: "acme", AvatarURL: new("https://x/a.png"), CreatedAt: T0}
 	mustOK(t, s.CreateOrganization(ctx, o), "create organization")
 	for _, get := range []func() (*gatehouse.Organization, error){
 		func() (*gatehouse.Organization, error) { return s.Organization(ctx, o.ID) },
@@ -36,7 +36,7 @@ func testOrganizations(t *testing.T, s gatehouse.Store) {
 func testAccessTokens(t *testing.T, s gatehouse.Store) {
 	org := mustOrg(t, s)
 	tok := &gatehouse.AccessToken{ID: uniq("tok-"), OrganizationID: org.ID, TokenHash: "aa11",
-		Scopes: []gatehouse.Scope{gatehouse.ScopeCustomersRead, gatehouse.ScopeCustomerSessionsWrite}, CreatedAt: T0, ExpiresAt: ptr(at(time.Hour))}
+		Scopes: []gatehouse.Scope{gatehouse.ScopeCustomersRead, gatehouse.ScopeCustomerSessionsWrite}, CreatedAt: T0, ExpiresAt: new(at(time.Hour))}
 	mustOK(t, s.CreateAccessToken(ctx, tok), "create token")
 	got, err := s.AccessTokenByHash(ctx, []string{"zz99", "aa11"})
 	mustOK(t, err, "token by hash")
@@ -127,7 +127,7 @@ func testTimeRoundTrip(t *testing.T, s gatehouse.Store) {
 	}
 	for i, tm := range times {
 		c := newCustomer(org, uniq("time")+"@example.com")
-		c.CreatedAt, c.ModifiedAt, c.DeletedAt = tm, ptr(tm.Add(time.Nanosecond)), nil
+		c.CreatedAt, c.ModifiedAt, c.DeletedAt = tm, new(tm.Add(time.Nanosecond)), nil
 		mustOK(t, s.CreateCustomer(ctx, c), "create")
 		got, err := s.Customer(ctx, org.ID, c.ID)
 		mustOK(t, err, "get")
@@ -165,7 +165,7 @@ func testCustomerUniqueness(t *testing.T, s gatehouse.Store) {
 
 	// External IDs are case-sensitive; another organization is separate.
 	caseExt := newCustomer(org, "case@example.com")
-	caseExt.ExternalID = ptr(*a.ExternalID + "X")
+	caseExt.ExternalID = new(*a.ExternalID + "X")
 	mustOK(t, s.CreateCustomer(ctx, caseExt), "different external id")
 	o2 := newCustomer(other, "dup@example.com")
 	o2.ExternalID = a.ExternalID

@@ -22,7 +22,7 @@ func testHostileStrings(t *testing.T, s gatehouse.Store) {
 	var made []*gatehouse.Customer
 	for i, h := range HostileStrings {
 		c := newCustomer(org, uniq("h")+"@example.com")
-		c.Name, c.BillingName, c.ExternalID = ptr(h), ptr(h), ptr(h)
+		c.Name, c.BillingName, c.ExternalID = new(h), new(h), new(h)
 		c.Metadata = gatehouse.Metadata{h: h, "i": h}
 		mustOK(t, s.CreateCustomer(ctx, c), "create with hostile strings")
 		got, err := s.CustomerByExternalID(ctx, org.ID, h)

@@ -14,10 +14,10 @@ func testCustomerUpdate(t *testing.T, s gatehouse.Store) {
 	b := mustCustomer(t, s, org, "b@example.com")
 
 	upd := *a
-	upd.Email = ptr("A2@example.com")
-	upd.Name, upd.BillingName, upd.BillingAddress, upd.TaxID, upd.Locale = nil, ptr("New Billing"), nil, nil, nil
+	upd.Email = new("A2@example.com")
+	upd.Name, upd.BillingName, upd.BillingAddress, upd.TaxID, upd.Locale = nil, new("New Billing"), nil, nil, nil
 	upd.Metadata = gatehouse.Metadata{"k": json.Number("2")}
-	upd.ModifiedAt = ptr(at(time.Hour))
+	upd.ModifiedAt = new(at(time.Hour))
 	mustOK(t, s.UpdateCustomer(ctx, &upd), "update")
 	got, err := s.Customer(ctx, org.ID, a.ID)
 	mustOK(t, err, "get updated")
@@ -27,7 +27,7 @@ func testCustomerUpdate(t *testing.T, s gatehouse.Store) {
 	mustOK(t, s.UpdateCustomer(ctx, got), "update unchanged")
 
 	clash := *b
-	clash.Email = ptr("a2@EXAMPLE.com")
+	clash.Email = new("a2@EXAMPLE.com")
 	clash.ExternalID = a.ExternalID
 	wantFields(t, s.UpdateCustomer(ctx, &clash), []string{"email", "external_id"}, "update onto taken email and external id")
 	got, err = s.Customer(ctx, org.ID, b.ID)
@@ -46,7 +46,7 @@ func testCustomerSoftDelete(t *testing.T, s gatehouse.Store) {
 		t.Fatalf("session before delete: %v", err)
 	}
 	del := *a
-	del.DeletedAt = ptr(at(time.Minute))
+	del.DeletedAt = new(at(time.Minute))
 	mustOK(t, s.UpdateCustomer(ctx, &del), "soft delete")
 
 	_, err := s.Customer(ctx, org.ID, a.ID)
@@ -75,7 +75,7 @@ func testCustomerSoftDelete(t *testing.T, s gatehouse.Store) {
 	}
 	// Deleting a second time with the same email still works.
 	del2 := *again
-	del2.DeletedAt = ptr(at(2 * time.Minute))
+	del2.DeletedAt = new(at(2 * time.Minute))
 	mustOK(t, s.UpdateCustomer(ctx, &del2), "delete the reuser")
 }
 
@@ -91,10 +91,10 @@ func testCustomerIsolation(t *testing.T, s gatehouse.Store) {
 
 	hijack := *c
 	hijack.OrganizationID = mine.ID
-	hijack.Name = ptr("Hijacked")
+	hijack.Name = new("Hijacked")
 	wantCode(t, s.UpdateCustomer(ctx, &hijack), gatehouse.ENotFound, "update other org customer")
 	del := hijack
-	del.DeletedAt = ptr(T0)
+	del.DeletedAt = new(T0)
 	wantCode(t, s.UpdateCustomer(ctx, &del), gatehouse.ENotFound, "delete other org customer")
 	got, err := s.Customer(ctx, theirs.ID, c.ID)
 	mustOK(t, err, "owner reads customer")
@@ -125,7 +125,7 @@ func testEachCustomer(t *testing.T, s gatehouse.Store) {
 		want = append([]string{c.ID}, want...)
 	}
 	gone := mustCustomer(t, s, org, "each-gone@example.com")
-	gone.DeletedAt = ptr(T0)
+	gone.DeletedAt = new(T0)
 	mustOK(t, s.UpdateCustomer(ctx, gone), "delete")
 	var got []string
 	mustOK(t, s.EachCustomer(ctx, org.ID, func(c *gatehouse.Customer) error { got = append(got, c.ID); return nil }), "each")

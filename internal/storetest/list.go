@@ -40,7 +40,7 @@ func testListFilters(t *testing.T, s gatehouse.Store) {
 	org := mustOrg(t, s)
 	mk := func(email, name, billing, ext string) string {
 		c := newCustomer(org, email)
-		c.Name, c.BillingName, c.ExternalID = ptr(name), ptr(billing), ptr(ext)
+		c.Name, c.BillingName, c.ExternalID = new(name), new(billing), new(ext)
 		if billing == "" {
 			c.BillingName = nil
 		}
@@ -51,7 +51,7 @@ func testListFilters(t *testing.T, s gatehouse.Store) {
 	bob := mk("bob@example.com", "Bob 100% Real", "Zürich Widgets", "user-2")
 	cy := mk("cy_x@example.com", "Cy", "", "other")
 	gone := newCustomer(org, "ada2@lovelace.org")
-	gone.DeletedAt = ptr(T0)
+	gone.DeletedAt = new(T0)
 	mustOK(t, s.CreateCustomer(ctx, gone), "create deleted")
 
 	tests := []struct {
@@ -75,8 +75,8 @@ func testListFilters(t *testing.T, s gatehouse.Store) {
 		{"query and email", gatehouse.CustomerFilter{Query: "example", Email: "bob@example.com"}, []string{bob}},
 		{"organization filter with mine", gatehouse.CustomerFilter{OrganizationIDs: []string{"x", org.ID}}, []string{ada, bob, cy}},
 		{"organization filter without mine", gatehouse.CustomerFilter{OrganizationIDs: []string{"x"}}, []string{}},
-		{"active true", gatehouse.CustomerFilter{Active: ptr(true)}, []string{}},
-		{"active false", gatehouse.CustomerFilter{Active: ptr(false)}, []string{ada, bob, cy}},
+		{"active true", gatehouse.CustomerFilter{Active: new(true)}, []string{}},
+		{"active false", gatehouse.CustomerFilter{Active: new(false)}, []string{ada, bob, cy}},
 	}
 	for _, tc := range tests {
 		ids, total := listIDs(t, s, org.ID, tc.f)
@@ -136,10 +136,10 @@ func testListSorting(t *testing.T, s gatehouse.Store) {
 		mustOK(t, s.CreateCustomer(ctx, c), "create")
 		return c.ID
 	}
-	b := mk("b@example.com", ptr("beta"), 1*time.Second)
-	a := mk("a@example.com", ptr("Alpha"), 3*time.Second)
+	b := mk("b@example.com", new("beta"), 1*time.Second)
+	a := mk("a@example.com", new("Alpha"), 3*time.Second)
 	n := mk("c@example.com", nil, 2*time.Second)
-	z := mk("z@example.com", ptr("_z"), 0)
+	z := mk("z@example.com", new("_z"), 0)
 
 	tests := []struct {
 		sort []gatehouse.SortField
@@ -207,10 +207,10 @@ func testListAfterWrites(t *testing.T, s gatehouse.Store) {
 	}
 	sameCustomer(t, list[0], wantCustomer(c), "listed before the update")
 
-	c.Email, c.Name, c.BillingName = ptr("after@example.com"), ptr("Grace Hopper"), nil
+	c.Email, c.Name, c.BillingName = new("after@example.com"), new("Grace Hopper"), nil
 	c.Metadata = gatehouse.Metadata{"plan": "team"}
-	c.BillingAddress = &gatehouse.Address{Line1: ptr("12 rue de la Paix"), City: ptr("Paris"), PostalCode: ptr("75002"), Country: "FR"}
-	c.Locale, c.EmailVerified = ptr("fr"), false
+	c.BillingAddress = &gatehouse.Address{Line1: new("12 rue de la Paix"), City: new("Paris"), PostalCode: new("75002"), Country: "FR"}
+	c.Locale, c.EmailVerified = new("fr"), false
 	modified := T0.Add(time.Hour)
 	c.ModifiedAt = &modified
 	mustOK(t, s.UpdateCustomer(ctx, c), "update customer")

@@ -14,7 +14,7 @@ func testSessions(t *testing.T, s gatehouse.Store) {
 	org := mustOrg(t, s)
 	c := mustCustomer(t, s, org, "s@example.com")
 	ss := &gatehouse.Session{ID: uniq("ses-"), OrganizationID: org.ID, CustomerID: c.ID, TokenHash: "h1",
-		CreatedAt: T0, ExpiresAt: at(time.Hour), ReturnURL: ptr("https://shop.example/back?x=1"),
+		CreatedAt: T0, ExpiresAt: at(time.Hour), ReturnURL: new("https://shop.example/back?x=1"),
 		Metadata: gatehouse.Metadata{"src": "app", "v": json.Number("2.50")}}
 	mustOK(t, s.CreateSession(ctx, ss), "create session")
 	want := *ss
@@ -126,9 +126,9 @@ func testListSessions(t *testing.T, s gatehouse.Store) {
 	}{
 		{"all, newest first", gatehouse.SessionFilter{}, []string{d, r, b, a}},
 		{"customer", gatehouse.SessionFilter{CustomerID: c1.ID}, []string{r, b, a}},
-		{"active", gatehouse.SessionFilter{Active: ptr(true), Now: now}, []string{d, a}},
-		{"inactive", gatehouse.SessionFilter{Active: ptr(false), Now: now}, []string{r, b}},
-		{"customer active", gatehouse.SessionFilter{CustomerID: c1.ID, Active: ptr(true), Now: now}, []string{a}},
+		{"active", gatehouse.SessionFilter{Active: new(true), Now: now}, []string{d, a}},
+		{"inactive", gatehouse.SessionFilter{Active: new(false), Now: now}, []string{r, b}},
+		{"customer active", gatehouse.SessionFilter{CustomerID: c1.ID, Active: new(true), Now: now}, []string{a}},
 	}
 	for _, tc := range tests {
 		tc.f.Page = gatehouse.Page{Page: 1, Limit: 10}

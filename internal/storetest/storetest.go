@@ -93,8 +93,6 @@ func uniq(prefix string) string {
 	return fmt.Sprintf("%s%d-%d", prefix, time.Now().UnixNano()%1e6, seq.Add(1))
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // at returns T0 plus d.
 func at(d time.Duration) time.Time { return T0.Add(d) }
 
@@ -113,15 +111,15 @@ func newCustomer(org *gatehouse.Organization, email string) *gatehouse.Customer 
 		OrganizationID: org.ID,
 		CreatedAt:      T0,
 		Metadata:       gatehouse.Metadata{"plan": "pro", "seats": json.Number("3"), "ratio": json.Number("1.5"), "beta": true},
-		ExternalID:     ptr(uniq("ext-")),
-		Email:          ptr(email),
+		ExternalID:     new(uniq("ext-")),
+		Email:          new(email),
 		EmailVerified:  true,
 		Type:           gatehouse.CustomerIndividual,
-		Name:           ptr("Ada Lovelace"),
-		BillingName:    ptr("Analytical Engines Ltd"),
-		BillingAddress: &gatehouse.Address{Line1: ptr("1 Main St"), City: ptr("Springfield"), State: ptr("US-IL"), PostalCode: ptr("62701"), Country: "US"},
+		Name:           new("Ada Lovelace"),
+		BillingName:    new("Analytical Engines Ltd"),
+		BillingAddress: &gatehouse.Address{Line1: new("1 Main St"), City: new("Springfield"), State: new("US-IL"), PostalCode: new("62701"), Country: "US"},
 		TaxID:          &gatehouse.TaxID{Number: "FR61954506077", Format: "eu_vat"},
-		Locale:         ptr("en-US"),
+		Locale:         new("en-US"),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 	"github.com/gatehouse/gatehouse/internal/usage"
 )
@@ -17,14 +18,7 @@ var t0 = time.Date(2026, 8, 22, 10, 0, 0, 0, time.UTC)
 func fixture(t *testing.T, n int) (*store, []string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, storetest.SQLiteDSN(t), sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlstoretest.Open(t, storetest.SQLiteDSN(t), sqlstore.Options{})
 	org := &gatehouse.Organization{ID: gatehouse.NewID(), Name: "Acme", Slug: "acme", CreatedAt: t0}
 	email := "jane@gmail.com"
 	c := &gatehouse.Customer{ID: gatehouse.NewID(), OrganizationID: org.ID, Email: &email, Type: gatehouse.CustomerIndividual,

@@ -14,8 +14,6 @@ import (
 // that validates has exactly the schema's keys: these tests hold the
 // document to apitype in both directions.
 
-func ptr[T any](v T) *T { return &v }
-
 const (
 	testUUID  = "992fae2a-2a17-4b7a-8d9e-e287cf90131b"
 	testUUID2 = "1dbfc517-0bbf-4301-9ba8-555ca42b9737"
@@ -29,13 +27,13 @@ func fullCustomer() apitype.Customer {
 	return apitype.Customer{
 		ID: testUUID, CreatedAt: now, ModifiedAt: &now,
 		Metadata:   map[string]any{"s": "v", "i": 3, "f": 1.5, "b": true},
-		ExternalID: ptr("usr_1"), Email: ptr("jane@example.com"), EmailVerified: true, Type: "individual",
-		Name: ptr("Jane"), BillingName: ptr("Jane"),
-		BillingAddress: &apitype.Address{Line1: ptr("1 Main St"), Line2: ptr("x"), PostalCode: ptr("94104"),
-			City: ptr("SF"), State: ptr("US-CA"), Country: "US"},
-		TaxID: &[2]string{"911144442", "us_ein"}, Locale: ptr("en-US"), OrganizationID: testUUID2,
-		DefaultPaymentMethodID: ptr(testUUID), DeletedAt: &now, FirstUserEventAt: &now,
-		AvatarURL: ptr("https://www.gravatar.com/avatar/x?d=404"),
+		ExternalID: new("usr_1"), Email: new("jane@example.com"), EmailVerified: true, Type: "individual",
+		Name: new("Jane"), BillingName: new("Jane"),
+		BillingAddress: &apitype.Address{Line1: new("1 Main St"), Line2: new("x"), PostalCode: new("94104"),
+			City: new("SF"), State: new("US-CA"), Country: "US"},
+		TaxID: &[2]string{"911144442", "us_ein"}, Locale: new("en-US"), OrganizationID: testUUID2,
+		DefaultPaymentMethodID: new(testUUID), DeletedAt: &now, FirstUserEventAt: &now,
+		AvatarURL: new("https://www.gravatar.com/avatar/x?d=404"),
 	}
 }
 
@@ -71,20 +69,20 @@ func TestResponseSchemasMirrorAPITypes(t *testing.T) {
 		{"ListResourceCustomer", apitype.List[apitype.Customer]{Items: []apitype.Customer{fullCustomer(), bareCustomer()}, Pagination: apitype.Pagination{TotalCount: 2, MaxPage: 1}}},
 		{"ListResourceCustomer", apitype.List[apitype.Customer]{Items: []apitype.Customer{}}},
 		{"CustomerSession", apitype.CustomerSession{CreatedAt: now, ID: testUUID, Token: cst, ExpiresAt: now,
-			ReturnURL: ptr("https://e.com/"), CustomerPortalURL: "http://127.0.0.1:8080/acme/portal?customer_session_token=" + cst,
+			ReturnURL: new("https://e.com/"), CustomerPortalURL: "http://127.0.0.1:8080/acme/portal?customer_session_token=" + cst,
 			CustomerID: testUUID2, Customer: fullCustomer(), Metadata: map[string]any{"k": 1}}},
 		{"CustomerSessionInfo", apitype.SessionInfo{ID: testUUID, CreatedAt: now, ModifiedAt: &now, ExpiresAt: now,
-			RevokedAt: &now, RevokedReason: ptr("logout"), LastUsedAt: &now, LastUsedIP: ptr("127.0.0.1"),
-			LastUsedUserAgent: ptr("curl"), ReturnURL: ptr("https://e.com/"), Metadata: map[string]any{}, CustomerID: testUUID2}},
+			RevokedAt: &now, RevokedReason: new("logout"), LastUsedAt: &now, LastUsedIP: new("127.0.0.1"),
+			LastUsedUserAgent: new("curl"), ReturnURL: new("https://e.com/"), Metadata: map[string]any{}, CustomerID: testUUID2}},
 		{"ListResourceCustomerSessionInfo", apitype.List[apitype.SessionInfo]{Items: []apitype.SessionInfo{
 			{ID: testUUID, CreatedAt: now, ExpiresAt: now, Metadata: map[string]any{}, CustomerID: testUUID2}}}},
 		{"CustomerSessionRevokeResult", apitype.RevokeResult{Revoked: 3}},
-		{"CustomerPortalCustomer", apitype.PortalCustomer{CreatedAt: now, ID: testUUID, Email: ptr("a@b.co"),
+		{"CustomerPortalCustomer", apitype.PortalCustomer{CreatedAt: now, ID: testUUID, Email: new("a@b.co"),
 			BillingAddress: &apitype.Address{Country: "FR"}, TaxID: &[2]string{"FR61954506077", "eu_vat"},
-			OAuthAccounts: map[string]apitype.OAuthAccount{"github:1": {AccountID: "1"}}, Type: ptr("individual")}},
+			OAuthAccounts: map[string]apitype.OAuthAccount{"github:1": {AccountID: "1"}}, Type: new("individual")}},
 		{"CustomerPortalCustomer", apitype.PortalCustomer{CreatedAt: now, ID: testUUID, OAuthAccounts: map[string]apitype.OAuthAccount{}}},
 		{"CustomerCustomerSession", apitype.CustomerCustomerSession{ExpiresAt: now, OrganizationID: testUUID}},
-		{"PortalAuthenticatedUser", apitype.PortalUser{Type: "customer", Email: ptr("a@b.co"), CustomerID: testUUID}},
+		{"PortalAuthenticatedUser", apitype.PortalUser{Type: "customer", Email: new("a@b.co"), CustomerID: testUUID}},
 		{"CustomerOrganizationData", apitype.CustomerOrganizationData{Organization: org, Products: []any{}}},
 		{"CustomerSessionCodeAuthenticateResponse", apitype.AuthenticateResponse{Token: cst}},
 		{"ValidationError", apitype.ValidationError{Type: "missing", Loc: []any{"body", "email"}, Msg: "Field required"}},
@@ -133,22 +131,22 @@ func TestResponseSchemasRejectDrift(t *testing.T) {
 // TestRequestSchemasCoverAPITypes: every key the client sends is
 // documented, and a full request validates.
 func TestRequestSchemasCoverAPITypes(t *testing.T) {
-	addr := &apitype.Address{Line1: ptr("1 Main St"), State: ptr("CA"), Country: "us"}
+	addr := &apitype.Address{Line1: new("1 Main St"), State: new("CA"), Country: "us"}
 	md := map[string]any{"k": "v", "n": 1}
 	for _, tc := range []struct {
 		ref string
 		v   any
 	}{
-		{"CustomerCreate", apitype.CustomerCreate{Type: "individual", Email: "a@b.co", Name: ptr("A"), ExternalID: ptr("x"),
-			BillingAddress: addr, TaxID: ptr("911144442"), Locale: ptr("en"), Metadata: md, OrganizationID: ptr(testUUID)}},
-		{"CustomerUpdate", apitype.CustomerUpdate{Email: ptr("a@b.co"), Name: ptr("A"), ExternalID: ptr("x"),
-			BillingAddress: addr, TaxID: ptr("1"), Locale: ptr("en"), Metadata: md, Type: ptr("team")}},
-		{"CustomerUpdateExternalID", apitype.CustomerUpdate{Email: ptr("a@b.co"), Name: ptr("A"),
-			BillingAddress: addr, TaxID: ptr("1"), Locale: ptr("en"), Metadata: md}},
+		{"CustomerCreate", apitype.CustomerCreate{Type: "individual", Email: "a@b.co", Name: new("A"), ExternalID: new("x"),
+			BillingAddress: addr, TaxID: new("911144442"), Locale: new("en"), Metadata: md, OrganizationID: new(testUUID)}},
+		{"CustomerUpdate", apitype.CustomerUpdate{Email: new("a@b.co"), Name: new("A"), ExternalID: new("x"),
+			BillingAddress: addr, TaxID: new("1"), Locale: new("en"), Metadata: md, Type: new("team")}},
+		{"CustomerUpdateExternalID", apitype.CustomerUpdate{Email: new("a@b.co"), Name: new("A"),
+			BillingAddress: addr, TaxID: new("1"), Locale: new("en"), Metadata: md}},
 		{"CustomerSessionCreate", apitype.CustomerSessionCreate{CustomerID: testUUID, ExternalCustomerID: "x",
-			ReturnURL: ptr("https://e.com"), ExpiresIn: ptr(60), Metadata: md}},
+			ReturnURL: new("https://e.com"), ExpiresIn: new(60), Metadata: md}},
 		{"CustomerSessionRevoke", apitype.CustomerSessionRevoke{CustomerID: testUUID, ExternalCustomerID: "x"}},
-		{"CustomerPortalCustomerUpdate", apitype.PortalCustomerUpdate{BillingName: ptr("B"), BillingAddress: addr, TaxID: ptr("1")}},
+		{"CustomerPortalCustomerUpdate", apitype.PortalCustomerUpdate{BillingName: new("B"), BillingAddress: addr, TaxID: new("1")}},
 		{"CustomerSessionCodeRequest", apitype.CodeRequest{Email: "a@b.co", OrganizationID: testUUID}},
 		{"CustomerSessionCodeAuthenticate", apitype.CodeAuthenticate{Code: "A1B2C3"}},
 	} {

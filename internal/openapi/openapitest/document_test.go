@@ -283,7 +283,7 @@ func TestEnumsMatchDomain(t *testing.T) {
 		"/components/schemas/InvalidToken/properties/reason/enum": {
 			gatehouse.ReasonExpired, gatehouse.ReasonRevoked, gatehouse.ReasonUnknown, gatehouse.ReasonMalformed},
 		"/components/schemas/CustomerSessionInfo/properties/revoked_reason/enum": {
-			gatehouse.RevokedByMerchant, gatehouse.RevokedByLogout, gatehouse.RevokedLeaked, gatehouse.RevokedCustomer, nil},
+			gatehouse.RevokedByMerchant, gatehouse.RevokedByLogout, gatehouse.RevokedLeaked, nil},
 	} {
 		got := mustGet(t, doc, ptr).([]any)
 		if !sameSet(got, want) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/login"
 )
 
 func TestParseRateLimits(t *testing.T) {
@@ -39,6 +40,27 @@ func TestParseRateLimits(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("parseRateLimits(%q): got %v, %v; want %v", tt.in, got, err, tt.want)
 		}
+	}
+}
+
+// TestFormatRateLimits: the login limit flags' default is login's default,
+// spelled as a user would type it, and reads back as the same limits.
+func TestFormatRateLimits(t *testing.T) {
+	if defaultLoginLimits != "6/1m,12/1h" {
+		t.Errorf("defaultLoginLimits: got %q, want %q", defaultLoginLimits, "6/1m,12/1h")
+	}
+	for _, in := range [][]gatehouse.RateLimit{
+		login.DefaultLimits,
+		{{Max: 3, Window: 90 * time.Minute}, {Max: 100, Window: 10 * time.Second}, {Max: 1, Window: 24 * time.Hour}},
+	} {
+		s := formatRateLimits(in)
+		got, err := parseRateLimits(s)
+		if err != nil || !reflect.DeepEqual(got, in) {
+			t.Errorf("parseRateLimits(formatRateLimits(%v) = %q): got %v, %v", in, s, got, err)
+		}
+	}
+	if got := formatRateLimits([]gatehouse.RateLimit{{Max: 3, Window: 90 * time.Minute}}); got != "3/1h30m" {
+		t.Errorf("formatRateLimits(3 per 90m): got %q, want %q", got, "3/1h30m")
 	}
 }
 

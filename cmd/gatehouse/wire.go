@@ -194,7 +194,7 @@ func (c *serveCmd) requestTimeout(dialect string) time.Duration {
 	}
 	st := c.dbStmtTimeout
 	if st <= 0 {
-		st = 5 * time.Second // sqlstore's default statement_timeout
+		st = sqlstore.DefaultStatementTimeout
 	}
 	return st + 2*time.Second
 }

@@ -39,7 +39,7 @@ type Config struct {
 	// SessionTTL is the lifetime of new customer sessions (default 1h).
 	SessionTTL time.Duration
 	// MaxSessionTTL bounds the expires_in of POST /v1/customer-sessions/
-	// (default 30 days).
+	// (default DefaultMaxSessionTTL).
 	MaxSessionTTL time.Duration
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
@@ -106,8 +106,9 @@ type Server struct {
 	timeout   time.Duration
 }
 
-// defaultMaxSessionTTL is the default bound of expires_in.
-const defaultMaxSessionTTL = 30 * 24 * time.Hour
+// DefaultMaxSessionTTL is the default bound of a new session's expires_in:
+// 30 days.
+const DefaultMaxSessionTTL = 30 * 24 * time.Hour
 
 // New returns a Server for cfg and starts its background usage writer;
 // call Close on shutdown.
@@ -130,10 +131,10 @@ func New(cfg Config) *Server {
 	}
 	s.peek, _ = cfg.Store.(sessionPeeker)
 	if s.ttl <= 0 {
-		s.ttl = time.Hour
+		s.ttl = login.DefaultSessionTTL
 	}
 	if s.maxTTL <= 0 {
-		s.maxTTL = defaultMaxSessionTTL
+		s.maxTTL = DefaultMaxSessionTTL
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -30,15 +30,15 @@ type Config struct {
 	Logger     *slog.Logger
 	Now        func() time.Time
 	PublicURL  string        // portal links are {PublicURL}/{slug}/portal/...
-	SessionTTL time.Duration // default 1h
-	CodeTTL    time.Duration // default 30m
+	SessionTTL time.Duration // default DefaultSessionTTL
+	CodeTTL    time.Duration // default DefaultCodeTTL
 	// MaxLiveCodes is how many unexpired codes a customer may hold; a new
 	// one beyond that replaces the oldest. Default 5.
 	MaxLiveCodes int
 	// RequestLimits apply per client IP and per email address to code
 	// requests; AuthenticateLimits per client IP to redemptions. Defaults:
-	// 6 a minute and 12 an hour. Block is how long a key that went over
-	// stays refused (default 15m).
+	// DefaultLimits. Block is how long a key that went over stays refused
+	// (default DefaultBlock).
 	RequestLimits      []gatehouse.RateLimit
 	AuthenticateLimits []gatehouse.RateLimit
 	Block              time.Duration
@@ -48,6 +48,16 @@ type Config struct {
 
 // DefaultLimits are 6 events a minute and 12 an hour.
 var DefaultLimits = []gatehouse.RateLimit{{Max: 6, Window: time.Minute}, {Max: 12, Window: time.Hour}}
+
+// Defaults of the zero Config durations; cmd's flags default to them too.
+const (
+	// DefaultSessionTTL is the lifetime of a session minted without one.
+	DefaultSessionTTL = time.Hour
+	// DefaultCodeTTL is the lifetime of an e-mailed login code.
+	DefaultCodeTTL = 30 * time.Minute
+	// DefaultBlock is how long a key over a rate limit stays refused.
+	DefaultBlock = 15 * time.Minute
+)
 
 // Service mints sessions and runs the e-mailed code flow.
 type Service struct {
@@ -70,10 +80,10 @@ func New(cfg Config) *Service {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.SessionTTL <= 0 {
-		cfg.SessionTTL = time.Hour
+		cfg.SessionTTL = DefaultSessionTTL
 	}
 	if cfg.CodeTTL <= 0 {
-		cfg.CodeTTL = 30 * time.Minute
+		cfg.CodeTTL = DefaultCodeTTL
 	}
 	if cfg.MaxLiveCodes <= 0 {
 		cfg.MaxLiveCodes = 5
@@ -85,7 +95,7 @@ func New(cfg Config) *Service {
 		cfg.AuthenticateLimits = DefaultLimits
 	}
 	if cfg.Block <= 0 {
-		cfg.Block = 15 * time.Minute
+		cfg.Block = DefaultBlock
 	}
 	s := &Service{cfg: cfg, jobs: make(chan request, 1024)}
 	s.wg.Add(1)

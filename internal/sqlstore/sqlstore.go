@@ -53,7 +53,7 @@ import (
 // Options tunes the connection pools.
 type Options struct {
 	MaxConns         int           // PostgreSQL pool size (0: default 20); SQLite read pool size (0: default 4)
-	StatementTimeout time.Duration // PostgreSQL statement_timeout (0: default 5s)
+	StatementTimeout time.Duration // PostgreSQL statement_timeout (0: DefaultStatementTimeout)
 	// ReadBatches is how many batched token checks PostgreSQL runs at once
 	// (0: default 1, see readbatch.go). One is the fastest measured on a
 	// 2-core machine; a PostgreSQL server with many cores may want more.

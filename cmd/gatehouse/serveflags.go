@@ -60,7 +60,7 @@ func (c *serveCmd) register(fs *flag.FlagSet, v *envValues) {
 	fs.DurationVar(&c.maxSessionTTL, "max-session-ttl", v.duration("GATEHOUSE_MAX_SESSION_TTL", httpapi.DefaultMaxSessionTTL), "largest expires_in a session may ask for (GATEHOUSE_MAX_SESSION_TTL)")
 	fs.DurationVar(&c.codeTTL, "code-ttl", v.duration("GATEHOUSE_CODE_TTL", login.DefaultCodeTTL), "lifetime of an e-mailed login code (GATEHOUSE_CODE_TTL)")
 	fs.IntVar(&c.dbMaxConns, "db-max-conns", v.int("GATEHOUSE_DB_MAX_CONNS", 0), "database pool size; 0 means 20 on PostgreSQL, 4 readers on SQLite (GATEHOUSE_DB_MAX_CONNS)")
-	fs.IntVar(&c.searchIndexMax, "search-index-max", v.int("GATEHOUSE_SEARCH_INDEX_MAX", 1_000_000),
+	fs.IntVar(&c.searchIndexMax, "search-index-max", v.int("GATEHOUSE_SEARCH_INDEX_MAX", sqlstore.DefaultSearchIndex),
 		"SQLite: customers the customer-list index keeps in memory, over all organizations (about 250 bytes each); "+
 			"an organization past it is searched with SQL; -1 turns the index off (GATEHOUSE_SEARCH_INDEX_MAX)")
 	fs.DurationVar(&c.dbStmtTimeout, "db-statement-timeout", v.duration("GATEHOUSE_DB_STATEMENT_TIMEOUT", 0), "PostgreSQL statement_timeout; 0 means "+sqlstore.DefaultStatementTimeout.String()+" (GATEHOUSE_DB_STATEMENT_TIMEOUT)")
@@ -96,8 +96,9 @@ func (c *serveCmd) validate() error {
 		return usagef("--login-block 15m", "--login-block must be positive, got %s", c.loginBlock)
 	case c.dbMaxConns < 0:
 		return usagef("--db-max-conns 20", "--db-max-conns must not be negative")
-	case c.searchIndexMax < -1:
-		return usagef("--search-index-max 1000000", "--search-index-max must be -1 (off) or a number of customers")
+	case c.searchIndexMax <= 0 && c.searchIndexMax != sqlstore.SearchIndexOff:
+		return usagef(fmt.Sprintf("--search-index-max %d", sqlstore.SearchIndexOff),
+			"--search-index-max must be a positive number of customers or %d (off), got %d", sqlstore.SearchIndexOff, c.searchIndexMax)
 	case c.dbStmtTimeout < 0:
 		return usagef("--db-statement-timeout 5s", "--db-statement-timeout must not be negative")
 	case c.smtpURL != "" && c.mailFrom == "":

@@ -60,11 +60,19 @@ type Options struct {
 	ReadBatches int
 	// SearchIndex bounds how many customers the SQLite customer search
 	// (customersearch.go) holds in memory, over all organizations (0:
-	// default 1,000,000; negative: off, every list runs SQL). Ignored on
-	// PostgreSQL: several instances share it, and an index in one of them
-	// would not see the others' writes.
+	// DefaultSearchIndex; SearchIndexOff: off, every list runs SQL).
+	// Ignored on PostgreSQL: several instances share it, and an index in
+	// one of them would not see the others' writes.
 	SearchIndex int
 }
+
+// Values of Options.SearchIndex. Off is -1, never 0: 0 is the zero
+// Options, which gets the default, and "gatehouse serve
+// --search-index-max" passes its value through unchanged.
+const (
+	DefaultSearchIndex = 1_000_000 // about 250 MB of index at most
+	SearchIndexOff     = -1        // (any negative value is off too)
+)
 
 // Store is the SQL implementation of gatehouse.Store.
 type Store struct {

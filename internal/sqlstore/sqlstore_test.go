@@ -37,7 +37,7 @@ func TestSQLite(t *testing.T) {
 // and organizations too large for the index take).
 func TestSQLiteWithoutSearch(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) gatehouse.Store {
-		return mustOpenWith(t, storetest.SQLiteDSN(t), sqlstore.Options{SearchIndex: -1})
+		return mustOpenWith(t, storetest.SQLiteDSN(t), sqlstore.Options{SearchIndex: sqlstore.SearchIndexOff})
 	})
 }
 

@@ -240,14 +240,3 @@ func purgeLoop(ctx context.Context, store gatehouse.Store, log *slog.Logger) {
 		}
 	}
 }
-
-// listBodies is how many listed customers' JSON the API keeps: with the
-// SQLite customer search, which shares its listed customers between lists,
-// 8,192 (about 8 MB); elsewhere every list reads fresh values and a cache
-// would only churn.
-func (c *serveCmd) listBodies(dialect string) int {
-	if dialect != "sqlite" || c.searchIndexMax < 0 {
-		return 0
-	}
-	return 8192
-}

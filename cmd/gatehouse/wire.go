@@ -91,7 +91,7 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 		SecretScanKeys: d.keys,
 		Metrics:        m,
 		RequestTimeout: c.requestTimeout(d.db.Dialect()),
-		ListBodies:     c.listBodies(d.db.Dialect()),
+		ListBodies:     httpapi.DefaultListBodies,
 	})
 	w.closers = []func(context.Context) error{api.Close, svc.Close, q.Close}
 	var metricsHandler http.Handler

@@ -72,11 +72,16 @@ type Config struct {
 	// it comes back. Set it above the database's statement timeout.
 	RequestTimeout time.Duration
 	// ListBodies is how many customers' list JSON is kept between lists
-	// (0: none). Worth it only with a store whose lists share their
-	// customers between calls (sqlstore's customer search on SQLite); about
-	// 1 KB each.
+	// (0: none; DefaultListBodies is what cmd uses), about 1 KB each. Only
+	// a store whose lists share their customers between calls keeps any
+	// (gatehouse.SharesListedCustomers: sqlstore's customer search on
+	// SQLite); with any other a cache keyed by customer would only churn.
 	ListBodies int
 }
+
+// DefaultListBodies is the Config.ListBodies of "gatehouse serve": 8,192
+// customers' JSON, about 8 MB.
+const DefaultListBodies = 8192
 
 // Server is the HTTP API. It implements http.Handler. Close releases its
 // background work.
@@ -127,9 +132,11 @@ func New(cfg Config) *Server {
 		scanKeys:  cfg.SecretScanKeys,
 		metrics:   cfg.Metrics,
 		openapi:   openapi.Handler(),
-		bodies:    newCustomerBodies(cfg.ListBodies),
 	}
 	s.peek, _ = cfg.Store.(sessionPeeker)
+	if gatehouse.SharesListedCustomers(cfg.Store) {
+		s.bodies = newCustomerBodies(cfg.ListBodies)
+	}
 	if s.ttl <= 0 {
 		s.ttl = login.DefaultSessionTTL
 	}

@@ -97,7 +97,10 @@ type Store struct {
 	batch *sessionBatcher
 }
 
-var _ gatehouse.Store = (*Store)(nil)
+var (
+	_ gatehouse.Store              = (*Store)(nil)
+	_ gatehouse.CustomerListSharer = (*Store)(nil)
+)
 
 // Open connects to the database named by dsn ("sqlite:path",
 // "sqlite:///abs/path", "postgres://..." or "postgresql://...") and checks
@@ -137,6 +140,12 @@ func (s *Store) execHot(ctx context.Context, query string, args ...any) (int64, 
 
 // Dialect returns "sqlite" or "postgres".
 func (s *Store) Dialect() string { return string(s.dialect) }
+
+// SharesListedCustomers reports whether ListCustomers may hand the same
+// customer values to several calls: with the SQLite customer search on,
+// whose index lists what it holds (an organization past the index's bound
+// gets fresh values from SQL); never on PostgreSQL or with the index off.
+func (s *Store) SharesListedCustomers() bool { return s.search != nil }
 
 // DB returns the pool that writes (for tests and bulk loading).
 func (s *Store) DB() *sql.DB { return s.w }

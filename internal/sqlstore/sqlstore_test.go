@@ -45,3 +45,17 @@ func TestPostgres(t *testing.T) {
 	storetest.PostgresDSN(t) // skips (or fails in CI) once, up front
 	storetest.Run(t, func(t *testing.T) gatehouse.Store { return mustOpen(t, storetest.PostgresDSN(t)) })
 }
+
+// TestSharesListedCustomers: only the SQLite customer search hands the same
+// customers to several lists, and the store says so.
+func TestSharesListedCustomers(t *testing.T) {
+	if !mustOpen(t, storetest.SQLiteDSN(t)).SharesListedCustomers() {
+		t.Error("SQLite with the customer search: SharesListedCustomers false, want true")
+	}
+	if mustOpenWith(t, storetest.SQLiteDSN(t), sqlstore.Options{SearchIndex: sqlstore.SearchIndexOff}).SharesListedCustomers() {
+		t.Error("SQLite without the customer search: SharesListedCustomers true, want false")
+	}
+	if mustOpen(t, storetest.PostgresDSN(t)).SharesListedCustomers() {
+		t.Error("PostgreSQL: SharesListedCustomers true, want false")
+	}
+}

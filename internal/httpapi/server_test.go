@@ -1,0 +1,32 @@
+package httpapi
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/storetest"
+)
+
+// TestListBodiesOnlyWithSharingStore: the list-body cache is kept only when
+// the store says its listed customers are shared; cmd passes the same
+// ListBodies whatever the store.
+func TestListBodiesOnlyWithSharingStore(t *testing.T) {
+	e := newEnv(t) // SQLite with the customer search: shared
+	if srv := e.newServer(func(c *Config) { c.ListBodies = DefaultListBodies }); srv.bodies == nil {
+		t.Error("sharing store, ListBodies set: no cache, want one")
+	}
+	if srv := e.newServer(nil); srv.bodies != nil {
+		t.Error("ListBodies 0: a cache, want none")
+	}
+	st, err := sqlstore.Open(context.Background(), storetest.SQLiteDSN(t), sqlstore.Options{SearchIndex: sqlstore.SearchIndexOff})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	off := *e
+	off.store = st
+	if srv := off.newServer(func(c *Config) { c.ListBodies = DefaultListBodies }); srv.bodies != nil {
+		t.Error("store without shared lists, ListBodies set: a cache, want none")
+	}
+}

@@ -102,17 +102,20 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 		}
 		metricsHandler = m.Handler()
 	}
+	// Every API request is counted, the portal's in-process calls too
+	// (without metrics, instr is api itself).
+	instr := m.Middleware(api, nil)
 	// The portal calls the API in-process, so its sign-in pages use the
 	// same login service (and mail queue) as the JSON endpoints.
-	portal, err := web.New(web.Config{API: api, Logger: d.log, Now: time.Now, FrameAncestors: c.frameAncestors})
+	portal, err := web.New(web.Config{API: instr, Logger: d.log, Now: time.Now, FrameAncestors: c.frameAncestors})
 	if err != nil {
 		_ = w.close(context.Background())
 		return nil, fmt.Errorf("customer portal (--portal-frame-ancestors): %w", err)
 	}
 	if c.metricsOnMain() {
-		w.handler = newHandler(api, portal, metricsHandler)
+		w.handler = newHandler(instr, portal, metricsHandler)
 	} else {
-		w.handler = newHandler(api, portal, nil)
+		w.handler = newHandler(instr, portal, nil)
 		w.metrics = metricsOnly(metricsHandler)
 	}
 	if d.keys != nil {

@@ -44,6 +44,7 @@ type env struct {
 	t        testing.TB
 	store    gatehouse.Store
 	srv      *Server
+	handler  http.Handler // what do serves: nil is srv (the metrics test wraps it as cmd does)
 	clock    *fakeClock
 	hasher   *token.Hasher
 	orgA     *gatehouse.Organization
@@ -206,7 +207,11 @@ func (e *env) do(method, path, tok, body string, hdr ...string) *httptest.Respon
 		r.Header.Set(hdr[i], hdr[i+1])
 	}
 	w := httptest.NewRecorder()
-	e.srv.ServeHTTP(w, r)
+	if e.handler != nil {
+		e.handler.ServeHTTP(w, r)
+	} else {
+		e.srv.ServeHTTP(w, r)
+	}
 	if e.seen != nil {
 		*e.seen = append(*e.seen, seenResponse{method, r.URL.EscapedPath(), w.Code, w.Body.Bytes()})
 	}

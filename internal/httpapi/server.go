@@ -59,8 +59,9 @@ type Config struct {
 	// SecretScanKeys verify GitHub secret-scanning reports. nil: the
 	// secret-scanning endpoint does not exist (404).
 	SecretScanKeys *secretscan.Keys
-	// Metrics records requests, token checks and rate-limit rejections.
-	// nil: no metrics, and no cost on the request path.
+	// Metrics records token checks and rate-limit rejections. nil: no
+	// metrics, and no cost on the request path. Requests are counted by
+	// the caller wrapping the Server in Metrics.Middleware.
 	Metrics *metrics.Metrics
 	// UsageFlushInterval is how often recorded session usage (last use
 	// time, IP, user agent; at most once a minute per session) is written
@@ -103,7 +104,6 @@ type Server struct {
 	scanKeys  *secretscan.Keys
 	revoker   *secretscan.Revoker
 	metrics   *metrics.Metrics
-	instr     http.Handler // ServeHTTP through the metrics middleware; nil without metrics
 	usage     *usage.Recorder
 	openapi   http.Handler
 	closeOnce sync.Once
@@ -158,9 +158,6 @@ func New(cfg Config) *Server {
 	s.usage = usage.New(s.store, usage.Options{Interval: cfg.UsageFlushInterval, Logger: s.log})
 	s.router = newRouter(s.routes())
 	s.router.setLogger(s.log)
-	if s.metrics != nil {
-		s.instr = s.metrics.Middleware(http.HandlerFunc(s.serveHTTP), nil)
-	}
 	return s
 }
 

@@ -78,11 +78,9 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 		AuthenticateLimits: c.authLimits,
 		Block:              c.loginBlock,
 	})
-	api := httpapi.New(httpapi.Config{
+	api, err := httpapi.New(httpapi.Config{
 		Store:          d.store,
 		Hasher:         d.hasher,
-		PublicURL:      d.publicURL,
-		SessionTTL:     c.sessionTTL,
 		MaxSessionTTL:  c.maxSessionTTL,
 		Now:            time.Now,
 		Logger:         d.log,
@@ -93,6 +91,11 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 		RequestTimeout: c.requestTimeout(d.db.Dialect()),
 		ListBodies:     httpapi.DefaultListBodies,
 	})
+	if err != nil {
+		_ = svc.Close(context.Background())
+		_ = q.Close(context.Background())
+		return nil, err
+	}
 	w.closers = []func(context.Context) error{api.Close, svc.Close, q.Close}
 	var metricsHandler http.Handler
 	if m != nil {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
@@ -28,5 +29,23 @@ func TestListBodiesOnlyWithSharingStore(t *testing.T) {
 	off.store = st
 	if srv := off.newServer(func(c *Config) { c.ListBodies = DefaultListBodies }); srv.bodies != nil {
 		t.Error("store without shared lists, ListBodies set: a cache, want none")
+	}
+}
+
+// TestNewRequiresDependencies: a Config without its store, secret or login
+// service is an error naming the field, not a server that fails later.
+func TestNewRequiresDependencies(t *testing.T) {
+	e := newEnv(t)
+	full := Config{Store: e.store, Hasher: e.hasher, Login: e.srv.login}
+	for field, edit := range map[string]func(*Config){
+		"Store":  func(c *Config) { c.Store = nil },
+		"Hasher": func(c *Config) { c.Hasher = nil },
+		"Login":  func(c *Config) { c.Login = nil },
+	} {
+		cfg := full
+		edit(&cfg)
+		if srv, err := New(cfg); err == nil || srv != nil || !strings.Contains(err.Error(), field+" is required") {
+			t.Errorf("New without %s: got %v, %v; want an error saying %s is required", field, srv, err, field)
+		}
 	}
 }

@@ -24,12 +24,15 @@ import (
 
 // Config configures a Service. Zero durations and limits take the defaults.
 type Config struct {
-	Store      gatehouse.Store
-	Hasher     *token.Hasher
+	Store  gatehouse.Store
+	Hasher *token.Hasher
+	// Mail delivers the code e-mails. nil: they are dropped with a warning
+	// (never their content: it holds a code), so no code is ever
+	// delivered; for tests and tools that mint sessions only.
 	Mail       gatehouse.MailQueue
 	Logger     *slog.Logger
 	Now        func() time.Time
-	PublicURL  string        // portal links are {PublicURL}/{slug}/portal/...
+	PublicURL  string        // portal links are {PublicURL}/{slug}/portal/... (a trailing slash is dropped)
 	SessionTTL time.Duration // default DefaultSessionTTL
 	CodeTTL    time.Duration // default DefaultCodeTTL
 	// MaxLiveCodes is how many unexpired codes a customer may hold; a new
@@ -79,6 +82,10 @@ func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Mail == nil {
+		cfg.Mail = dropMail{cfg.Logger}
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = DefaultSessionTTL
 	}
@@ -101,6 +108,13 @@ func New(cfg Config) *Service {
 	s.wg.Add(1)
 	go s.work()
 	return s
+}
+
+// dropMail is the mail queue of a Config without one.
+type dropMail struct{ log *slog.Logger }
+
+func (d dropMail) Enqueue(m gatehouse.Message) {
+	d.log.Warn("no mail queue configured: login code mail dropped", "subject", m.Subject)
 }
 
 // Close stops accepting code requests and finishes the queued ones, or

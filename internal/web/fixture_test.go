@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/internal/httpapi"
+	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -60,7 +61,12 @@ func mustFixture(t *testing.T) *fixture {
 	mux := http.NewServeMux()
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
-	api := httpapi.New(httpapi.Config{Store: st, Hasher: hasher, PublicURL: f.srv.URL, SessionTTL: time.Hour, Now: clk.Now})
+	svc := login.New(login.Config{Store: st, Hasher: hasher, PublicURL: f.srv.URL, SessionTTL: time.Hour, Now: clk.Now})
+	t.Cleanup(func() { _ = svc.Close(context.Background()) })
+	api, err := httpapi.New(httpapi.Config{Store: st, Hasher: hasher, Login: svc, Now: clk.Now})
+	if err != nil {
+		t.Fatalf("httpapi.New: %v", err)
+	}
 	portal, err := New(Config{API: api, Now: clk.Now})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)

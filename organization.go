@@ -16,6 +16,33 @@ type Organization struct {
 	ModifiedAt *time.Time
 }
 
+// MaxSlugLen is the longest organization slug, in bytes.
+const MaxSlugLen = 64
+
+// ValidSlug reports whether s may be an organization's slug: 1 to
+// MaxSlugLen lowercase ASCII letters, digits and hyphens, not starting with
+// a hyphen. A slug is part of portal URLs, cookie paths and redirects, so
+// nothing in it may need escaping; only lowercase, so that one organization
+// has one URL.
+//
+// Every slug Polar makes passes (Polar keeps a slug only when slugify leaves
+// it unchanged: lowercase ASCII letters and digits joined by single hyphens,
+// at least 3 of them). ValidSlug does not refuse the shorter slugs and
+// trailing or doubled hyphens that "gatehouse org create" has always
+// accepted, because stored slugs must keep resolving.
+func ValidSlug(s string) bool {
+	if len(s) == 0 || len(s) > MaxSlugLen || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // Scope is a permission an organization access token carries.
 type Scope string
 

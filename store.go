@@ -104,6 +104,25 @@ type Store interface {
 	Purge(ctx context.Context, now time.Time) (int, error)
 }
 
+// CustomerListSharer is implemented by a Store that may answer different
+// ListCustomers calls with the same *Customer values (an in-memory index
+// hands out what it holds). Since listed customers are immutable, a caller
+// may then keep something derived from a customer keyed by the pointer
+// itself, and find it again on the next list.
+type CustomerListSharer interface {
+	// SharesListedCustomers reports whether ListCustomers shares values
+	// between calls. false: every call returns fresh values, and a cache
+	// keyed by them would only churn.
+	SharesListedCustomers() bool
+}
+
+// SharesListedCustomers reports whether s is a CustomerListSharer that
+// says it shares its listed customers.
+func SharesListedCustomers(s Store) bool {
+	ls, ok := s.(CustomerListSharer)
+	return ok && ls.SharesListedCustomers()
+}
+
 // RateLimit allows at most Max events per Window.
 type RateLimit struct {
 	Max    int

@@ -48,7 +48,7 @@ func (c *orgCreateCmd) run(ctx context.Context, e env, args []string) error {
 	if c.name == "" || c.slug == "" {
 		return usagef(orgCreateSynopsis, "--name and --slug are required")
 	}
-	if !validSlug(c.slug) {
+	if !gatehouse.ValidSlug(c.slug) {
 		return usagef(`gatehouse org create --name "`+c.name+`" --slug acme-inc`,
 			"--slug %q must be 1-64 lowercase letters, digits or hyphens, starting with a letter or digit", c.slug)
 	}
@@ -90,19 +90,6 @@ func openForCLI(ctx context.Context, db *dbFlags, log *slog.Logger) (*sqlstore.S
 		return nil, err
 	}
 	return st, nil
-}
-
-func validSlug(s string) bool {
-	if len(s) == 0 || len(s) > 64 || s[0] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 func printJSON(e env, v any) error {

@@ -65,7 +65,7 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 			return fmt.Errorf("--secret-scanning-keys: %w", err)
 		}
 	}
-	st, err := c.db.open(ctx, sqlstore.Options{MaxConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout, SearchIndex: c.searchIndex()})
+	st, err := c.db.open(ctx, sqlstore.Options{MaxConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout, SearchIndex: c.searchIndexMax})
 	if err != nil {
 		return err
 	}
@@ -239,24 +239,4 @@ func purgeLoop(ctx context.Context, store gatehouse.Store, log *slog.Logger) {
 		case <-t.C:
 		}
 	}
-}
-
-// searchIndex is the sqlstore.Options.SearchIndex of --search-index-max
-// (0 there means off, not the default).
-func (c *serveCmd) searchIndex() int {
-	if c.searchIndexMax == 0 {
-		return -1
-	}
-	return c.searchIndexMax
-}
-
-// listBodies is how many listed customers' JSON the API keeps: with the
-// SQLite customer search, which shares its listed customers between lists,
-// 8,192 (about 8 MB); elsewhere every list reads fresh values and a cache
-// would only churn.
-func (c *serveCmd) listBodies(dialect string) int {
-	if dialect != "sqlite" || c.searchIndex() < 0 {
-		return 0
-	}
-	return 8192
 }

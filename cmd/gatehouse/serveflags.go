@@ -10,15 +10,14 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/httpapi"
+	"github.com/gatehouse/gatehouse/internal/login"
+	"github.com/gatehouse/gatehouse/internal/sqlstore"
 )
 
-// Defaults of the serve flags that are not plain literals at registration.
-const (
-	defaultLoginLimits   = "6/1m,12/1h"
-	defaultLoginBlock    = 15 * time.Minute
-	defaultCodeTTL       = 30 * time.Minute
-	defaultMaxSessionTTL = 30 * 24 * time.Hour
-)
+// defaultLoginLimits is login.DefaultLimits as the login limit flags spell
+// it: "6/1m,12/1h".
+var defaultLoginLimits = formatRateLimits(login.DefaultLimits)
 
 // serveCmd is "gatehouse serve". The string flags that hold lists are
 // parsed by validate into the fields below them.
@@ -57,14 +56,14 @@ func (c *serveCmd) register(fs *flag.FlagSet, v *envValues) {
 	c.db.register(fs, v)
 	fs.StringVar(&c.addr, "addr", v.str("GATEHOUSE_ADDR", "127.0.0.1:8080"), "listen address; port 0 picks a free port (GATEHOUSE_ADDR)")
 	fs.StringVar(&c.publicURL, "public-url", v.str("GATEHOUSE_PUBLIC_URL", ""), "base URL customers reach the portal at (default http://<addr>) (GATEHOUSE_PUBLIC_URL)")
-	fs.DurationVar(&c.sessionTTL, "session-ttl", v.duration("GATEHOUSE_SESSION_TTL", time.Hour), "default lifetime of a customer session (GATEHOUSE_SESSION_TTL)")
-	fs.DurationVar(&c.maxSessionTTL, "max-session-ttl", v.duration("GATEHOUSE_MAX_SESSION_TTL", defaultMaxSessionTTL), "largest expires_in a session may ask for (GATEHOUSE_MAX_SESSION_TTL)")
-	fs.DurationVar(&c.codeTTL, "code-ttl", v.duration("GATEHOUSE_CODE_TTL", defaultCodeTTL), "lifetime of an e-mailed login code (GATEHOUSE_CODE_TTL)")
+	fs.DurationVar(&c.sessionTTL, "session-ttl", v.duration("GATEHOUSE_SESSION_TTL", login.DefaultSessionTTL), "default lifetime of a customer session (GATEHOUSE_SESSION_TTL)")
+	fs.DurationVar(&c.maxSessionTTL, "max-session-ttl", v.duration("GATEHOUSE_MAX_SESSION_TTL", httpapi.DefaultMaxSessionTTL), "largest expires_in a session may ask for (GATEHOUSE_MAX_SESSION_TTL)")
+	fs.DurationVar(&c.codeTTL, "code-ttl", v.duration("GATEHOUSE_CODE_TTL", login.DefaultCodeTTL), "lifetime of an e-mailed login code (GATEHOUSE_CODE_TTL)")
 	fs.IntVar(&c.dbMaxConns, "db-max-conns", v.int("GATEHOUSE_DB_MAX_CONNS", 0), "database pool size; 0 means 20 on PostgreSQL, 4 readers on SQLite (GATEHOUSE_DB_MAX_CONNS)")
-	fs.IntVar(&c.searchIndexMax, "search-index-max", v.int("GATEHOUSE_SEARCH_INDEX_MAX", 1_000_000),
+	fs.IntVar(&c.searchIndexMax, "search-index-max", v.int("GATEHOUSE_SEARCH_INDEX_MAX", sqlstore.DefaultSearchIndex),
 		"SQLite: customers the customer-list index keeps in memory, over all organizations (about 250 bytes each); "+
 			"an organization past it is searched with SQL; -1 turns the index off (GATEHOUSE_SEARCH_INDEX_MAX)")
-	fs.DurationVar(&c.dbStmtTimeout, "db-statement-timeout", v.duration("GATEHOUSE_DB_STATEMENT_TIMEOUT", 0), "PostgreSQL statement_timeout; 0 means 5s (GATEHOUSE_DB_STATEMENT_TIMEOUT)")
+	fs.DurationVar(&c.dbStmtTimeout, "db-statement-timeout", v.duration("GATEHOUSE_DB_STATEMENT_TIMEOUT", 0), "PostgreSQL statement_timeout; 0 means "+sqlstore.DefaultStatementTimeout.String()+" (GATEHOUSE_DB_STATEMENT_TIMEOUT)")
 	fs.BoolVar(&c.migrate, "migrate", v.bool("GATEHOUSE_MIGRATE", false), "PostgreSQL: apply pending migrations at start instead of refusing to start (GATEHOUSE_MIGRATE)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", v.duration("GATEHOUSE_SHUTDOWN_TIMEOUT", 15*time.Second), "how long SIGINT/SIGTERM waits for requests in flight and queued mail (GATEHOUSE_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&c.smtpURL, "smtp-url", v.str("GATEHOUSE_SMTP_URL", ""), "SMTP server for login codes: smtp://[user:pass@]host:587 (STARTTLS), smtps://...:465, smtp://host:1025 for a local catcher; empty: codes are written to the log (GATEHOUSE_SMTP_URL)")
@@ -74,7 +73,7 @@ func (c *serveCmd) register(fs *flag.FlagSet, v *envValues) {
 	fs.StringVar(&c.metricsAddr, "metrics-addr", v.str("GATEHOUSE_METRICS_ADDR", ""), "`ADDR` serving Prometheus GET /metrics: empty is off; equal to --addr serves it on the main listener; else its own listen address (GATEHOUSE_METRICS_ADDR)")
 	fs.StringVar(&c.requestLimitsList, "login-request-limits", v.str("GATEHOUSE_LOGIN_REQUEST_LIMITS", defaultLoginLimits), "login-code requests allowed per client IP and per email, as `COUNT/WINDOW,...` (GATEHOUSE_LOGIN_REQUEST_LIMITS)")
 	fs.StringVar(&c.authLimitsList, "login-authenticate-limits", v.str("GATEHOUSE_LOGIN_AUTHENTICATE_LIMITS", defaultLoginLimits), "login-code redemptions allowed per client IP, as `COUNT/WINDOW,...` (GATEHOUSE_LOGIN_AUTHENTICATE_LIMITS)")
-	fs.DurationVar(&c.loginBlock, "login-block", v.duration("GATEHOUSE_LOGIN_BLOCK", defaultLoginBlock), "how long a client over a login limit is refused with 429 (GATEHOUSE_LOGIN_BLOCK)")
+	fs.DurationVar(&c.loginBlock, "login-block", v.duration("GATEHOUSE_LOGIN_BLOCK", login.DefaultBlock), "how long a client over a login limit is refused with 429 (GATEHOUSE_LOGIN_BLOCK)")
 	fs.StringVar(&c.frameAncestorsList, "portal-frame-ancestors", v.str("GATEHOUSE_PORTAL_FRAME_ANCESTORS", ""), "comma-separated `ORIGINS` (https://shop.example.com) allowed to embed the portal pages in a frame; empty: none (GATEHOUSE_PORTAL_FRAME_ANCESTORS)")
 }
 
@@ -97,8 +96,9 @@ func (c *serveCmd) validate() error {
 		return usagef("--login-block 15m", "--login-block must be positive, got %s", c.loginBlock)
 	case c.dbMaxConns < 0:
 		return usagef("--db-max-conns 20", "--db-max-conns must not be negative")
-	case c.searchIndexMax < -1:
-		return usagef("--search-index-max 1000000", "--search-index-max must be -1 (off) or a number of customers")
+	case c.searchIndexMax <= 0 && c.searchIndexMax != sqlstore.SearchIndexOff:
+		return usagef(fmt.Sprintf("--search-index-max %d", sqlstore.SearchIndexOff),
+			"--search-index-max must be a positive number of customers or %d (off), got %d", sqlstore.SearchIndexOff, c.searchIndexMax)
 	case c.dbStmtTimeout < 0:
 		return usagef("--db-statement-timeout 5s", "--db-statement-timeout must not be negative")
 	case c.smtpURL != "" && c.mailFrom == "":
@@ -160,6 +160,23 @@ func parsePrefixes(s string) ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, nil
+}
+
+// formatRateLimits spells limits the way parseRateLimits reads them, with
+// whole-unit windows shortened ("1m", not "1m0s").
+func formatRateLimits(limits []gatehouse.RateLimit) string {
+	items := make([]string, len(limits))
+	for i, l := range limits {
+		w := l.Window.String()
+		if strings.HasSuffix(w, "m0s") {
+			w = strings.TrimSuffix(w, "0s")
+		}
+		if strings.HasSuffix(w, "h0m") {
+			w = strings.TrimSuffix(w, "0m")
+		}
+		items[i] = strconv.Itoa(l.Max) + "/" + w
+	}
+	return strings.Join(items, ",")
 }
 
 // parseRateLimits parses "6/1m,12/1h": COUNT events per WINDOW, each a

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"flag"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -10,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/login"
+	"github.com/gatehouse/gatehouse/internal/sqlstore"
 )
 
 func TestParseRateLimits(t *testing.T) {
@@ -38,6 +43,80 @@ func TestParseRateLimits(t *testing.T) {
 		}
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("parseRateLimits(%q): got %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+// TestFormatRateLimits: the login limit flags' default is login's default,
+// spelled as a user would type it, and reads back as the same limits.
+func TestFormatRateLimits(t *testing.T) {
+	if defaultLoginLimits != "6/1m,12/1h" {
+		t.Errorf("defaultLoginLimits: got %q, want %q", defaultLoginLimits, "6/1m,12/1h")
+	}
+	for _, in := range [][]gatehouse.RateLimit{
+		login.DefaultLimits,
+		{{Max: 3, Window: 90 * time.Minute}, {Max: 100, Window: 10 * time.Second}, {Max: 1, Window: 24 * time.Hour}},
+	} {
+		s := formatRateLimits(in)
+		got, err := parseRateLimits(s)
+		if err != nil || !reflect.DeepEqual(got, in) {
+			t.Errorf("parseRateLimits(formatRateLimits(%v) = %q): got %v, %v", in, s, got, err)
+		}
+	}
+	if got := formatRateLimits([]gatehouse.RateLimit{{Max: 3, Window: 90 * time.Minute}}); got != "3/1h30m" {
+		t.Errorf("formatRateLimits(3 per 90m): got %q, want %q", got, "3/1h30m")
+	}
+}
+
+// parseServe registers the serve flags on a fresh flag set with env as the
+// environment, parses args and validates them.
+func parseServe(t *testing.T, env map[string]string, args ...string) (*serveCmd, error) {
+	t.Helper()
+	c := &serveCmd{}
+	v := &envValues{getenv: func(k string) string { return env[k] }}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c.register(fs, v)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if err := v.check(); err != nil {
+		return nil, err
+	}
+	return c, c.validate()
+}
+
+// TestSearchIndexMaxFlag: --search-index-max and sqlstore.Options.SearchIndex
+// share one convention (-1 is off; the flag's value reaches the store
+// unchanged), and 0, which would read as "off" on the command line but is
+// the store's default, is refused.
+func TestSearchIndexMaxFlag(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		want    int
+		wantErr string
+	}{
+		{"default", nil, nil, sqlstore.DefaultSearchIndex, ""},
+		{"count", nil, []string{"--search-index-max", "5000"}, 5000, ""},
+		{"off", nil, []string{"--search-index-max", "-1"}, sqlstore.SearchIndexOff, ""},
+		{"off from env", map[string]string{"GATEHOUSE_SEARCH_INDEX_MAX": "-1"}, nil, sqlstore.SearchIndexOff, ""},
+		{"zero", nil, []string{"--search-index-max", "0"}, 0, "or -1 (off), got 0"},
+		{"zero from env", map[string]string{"GATEHOUSE_SEARCH_INDEX_MAX": "0"}, nil, 0, "got 0"},
+		{"below off", nil, []string{"--search-index-max", "-2"}, 0, "got -2"},
+	}
+	for _, tt := range tests {
+		c, err := parseServe(t, tt.env, tt.args...)
+		if tt.wantErr != "" {
+			var ue *usageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.wantErr) || ue.hint != "--search-index-max -1" {
+				t.Errorf("%s: got %v; want a usage error containing %q with hint --search-index-max -1", tt.name, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || c.searchIndexMax != tt.want {
+			t.Errorf("%s: got %v, %v; want %d", tt.name, c, err, tt.want)
 		}
 	}
 }

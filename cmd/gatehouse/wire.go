@@ -81,12 +81,10 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 		AuthenticateLimits: c.authLimits,
 		Block:              c.loginBlock,
 	})
-	api := httpapi.New(httpapi.Config{
+	api, err := httpapi.New(httpapi.Config{
 		Store:          d.store,
 		Customers:      cs,
 		Hasher:         d.hasher,
-		PublicURL:      d.publicURL,
-		SessionTTL:     c.sessionTTL,
 		MaxSessionTTL:  c.maxSessionTTL,
 		Now:            time.Now,
 		Logger:         d.log,
@@ -95,8 +93,13 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 		SecretScanKeys: d.keys,
 		Metrics:        m,
 		RequestTimeout: c.requestTimeout(d.db.Dialect()),
-		ListBodies:     c.listBodies(d.db.Dialect()),
+		ListBodies:     httpapi.DefaultListBodies,
 	})
+	if err != nil {
+		_ = svc.Close(context.Background())
+		_ = q.Close(context.Background())
+		return nil, err
+	}
 	w.closers = []func(context.Context) error{api.Close, svc.Close, q.Close}
 	var metricsHandler http.Handler
 	if m != nil {
@@ -106,17 +109,20 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 		}
 		metricsHandler = m.Handler()
 	}
+	// Every API request is counted, the portal's in-process calls too
+	// (without metrics, instr is api itself).
+	instr := m.Middleware(api, nil)
 	// The portal calls the API in-process, so its sign-in pages use the
 	// same login service (and mail queue) as the JSON endpoints.
-	portal, err := web.New(web.Config{API: api, Logger: d.log, Now: time.Now, FrameAncestors: c.frameAncestors})
+	portal, err := web.New(web.Config{API: instr, Logger: d.log, Now: time.Now, FrameAncestors: c.frameAncestors})
 	if err != nil {
 		_ = w.close(context.Background())
 		return nil, fmt.Errorf("customer portal (--portal-frame-ancestors): %w", err)
 	}
 	if c.metricsOnMain() {
-		w.handler = newHandler(api, portal, metricsHandler)
+		w.handler = newHandler(instr, portal, metricsHandler)
 	} else {
-		w.handler = newHandler(api, portal, nil)
+		w.handler = newHandler(instr, portal, nil)
 		w.metrics = metricsOnly(metricsHandler)
 	}
 	if d.keys != nil {
@@ -198,7 +204,7 @@ func (c *serveCmd) requestTimeout(dialect string) time.Duration {
 	}
 	st := c.dbStmtTimeout
 	if st <= 0 {
-		st = 5 * time.Second // sqlstore's default statement_timeout
+		st = sqlstore.DefaultStatementTimeout
 	}
 	return st + 2*time.Second
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/customers"
 	"github.com/gatehouse/gatehouse/internal/e2etest"
 	"github.com/gatehouse/gatehouse/internal/httpapi"
+	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
@@ -162,8 +163,13 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 		t.Fatal(err)
 	}
 	logw := secrets.NewLog()
-	api := httpapi.New(httpapi.Config{Store: st, Customers: customers.New(st, nil), Hasher: e.h, PublicURL: "http://127.0.0.1",
-		Logger: slog.New(slog.NewTextHandler(logw, nil))})
+	log := slog.New(slog.NewTextHandler(logw, nil))
+	svc := login.New(login.Config{Store: st, Customers: customers.New(st, nil), Hasher: e.h, Logger: log, PublicURL: "http://127.0.0.1"})
+	t.Cleanup(func() { _ = svc.Close(context.Background()) })
+	api, err := httpapi.New(httpapi.Config{Store: st, Customers: customers.New(st, nil), Hasher: e.h, Login: svc, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.api = api
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.srv.Close)

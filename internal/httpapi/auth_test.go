@@ -118,7 +118,7 @@ func mustSessionID(t *testing.T, e *env, tok string) string {
 
 func TestSecretRotation(t *testing.T) {
 	e := newEnv(t)
-	rotated := New(Config{Store: e.store, Hasher: token.NewHasher("new secret", "test secret"), Now: e.clock.Now})
+	rotated := e.newServer(func(c *Config) { c.Hasher = token.NewHasher("new secret", "test secret") })
 	r, _ := http.NewRequestWithContext(context.Background(), "GET", "/v1/customer-portal/customers/me", nil)
 	r.Header.Set("Authorization", "Bearer "+e.tok["cst"])
 	w := &recordWriter{header: http.Header{}}

@@ -129,8 +129,8 @@ func codeRequestCases(e *env) []struct{ name, body string } {
 func codeRequestServer(e *env) (*Server, *login.Service) {
 	high := []gatehouse.RateLimit{{Max: 1 << 30, Window: time.Minute}}
 	svc := login.New(login.Config{Store: e.store, Customers: customers.New(e.store, e.clock.Now), Hasher: e.hasher, Mail: discardMail{}, Now: e.clock.Now,
-		PublicURL: "http://gh.test", RequestLimits: high, AuthenticateLimits: high})
-	return New(Config{Store: e.store, Customers: customers.New(e.store, e.clock.Now), Hasher: e.hasher, Now: e.clock.Now, Login: svc}), svc
+		PublicURL: testPublicURL, RequestLimits: high, AuthenticateLimits: high})
+	return mustNew(e.t, Config{Store: e.store, Customers: customers.New(e.store, e.clock.Now), Hasher: e.hasher, Now: e.clock.Now, Login: svc}), svc
 }
 
 // discardMail drops messages silently (benchmarks only).

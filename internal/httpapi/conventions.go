@@ -72,21 +72,13 @@ func (w *recorder) Write(b []byte) (int, error) {
 func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // ServeHTTP runs the global conventions of contract §1 around the routed
-// handler: metrics (when configured), panic recovery, request logging, the
-// /api prefix, CORS, the version header, cache headers, body-length rules,
-// routing, authentication.
+// handler: panic recovery, request logging, the /api prefix, CORS, the
+// version header, cache headers, body-length rules, routing,
+// authentication. It leaves the matched route's pattern ("METHOD
+// /path/{param}") in r.Pattern, as http.ServeMux does, for the route label
+// of metrics.Middleware, which cmd wraps the Server in; the raw path never
+// is one.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.instr != nil {
-		s.instr.ServeHTTP(w, r)
-		return
-	}
-	s.serveHTTP(w, r)
-}
-
-// serveHTTP is ServeHTTP without metrics. It leaves the matched route's
-// pattern ("METHOD /path/{param}") in r.Pattern, as http.ServeMux does, for
-// the metrics middleware's route label; the raw path never is one.
-func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w}
 	defer func() {

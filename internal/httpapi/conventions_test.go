@@ -92,7 +92,7 @@ func TestCORS(t *testing.T) {
 func TestPanicAndLogging(t *testing.T) {
 	e := newEnv(t)
 	var logs bytes.Buffer
-	srv := New(Config{Store: e.store, Hasher: e.hasher, Now: e.clock.Now, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	srv := e.newServer(func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	rs := append(srv.routes(), route{RouteInfo{"GET", "/boom", AuthNone, nil}, func(http.ResponseWriter, *http.Request) error {
 		panic("secret internal state")
 	}})

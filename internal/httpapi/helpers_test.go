@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/customers"
+	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
@@ -46,6 +47,7 @@ type env struct {
 	t        testing.TB
 	store    gatehouse.Store
 	srv      *Server
+	handler  http.Handler // what do serves: nil is srv (the metrics test wraps it as cmd does)
 	clock    *fakeClock
 	hasher   *token.Hasher
 	orgA     *gatehouse.Organization
@@ -107,17 +109,27 @@ func newEnvDSN(t testing.TB, dsn string) *env {
 	return e
 }
 
+// testPublicURL is the portal base of the fixture's login services.
+const testPublicURL = "http://gh.test"
+
 // newServer returns a Server on the fixture's store and clock, with the
 // fixture's secret-scanning key; edit, when not nil, changes its Config
-// first. The server is closed when the test ends.
+// first. Unless edit sets Login, the server gets a login service on the
+// Config's store, secret, clock and logger, with no mail queue (code mails
+// are dropped with a warning). The server
+// and that login service are closed when the test ends.
 func (e *env) newServer(edit func(*Config)) *Server {
 	e.t.Helper()
-	cfg := Config{Store: e.store, Customers: customers.New(e.store, e.clock.Now), Hasher: e.hasher, PublicURL: "http://gh.test/", Now: e.clock.Now,
+	cfg := Config{Store: e.store, Customers: customers.New(e.store, e.clock.Now), Hasher: e.hasher, Now: e.clock.Now,
 		SecretScanKeys: mustScanKeys(e.t, "k1", &e.scanPriv.PublicKey)}
 	if edit != nil {
 		edit(&cfg)
 	}
-	srv := New(cfg)
+	if cfg.Login == nil {
+		cfg.Login = mustLogin(e.t, login.Config{Store: cfg.Store, Customers: cfg.Customers, Hasher: cfg.Hasher,
+			Logger: cfg.Logger, Now: cfg.Now, PublicURL: testPublicURL})
+	}
+	srv := mustNew(e.t, cfg)
 	e.t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -126,6 +138,31 @@ func (e *env) newServer(edit func(*Config)) *Server {
 		}
 	})
 	return srv
+}
+
+// mustNew is New, failing the test on an error.
+func mustNew(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return srv
+}
+
+// mustLogin starts a login service for cfg and closes it when the test
+// ends (after the servers made later, which close first).
+func mustLogin(t testing.TB, cfg login.Config) *login.Service {
+	t.Helper()
+	svc := login.New(cfg)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := svc.Close(ctx); err != nil {
+			t.Errorf("login.Close: %v", err)
+		}
+	})
+	return svc
 }
 
 func (e *env) mustOrg(name, slug string) *gatehouse.Organization {
@@ -199,7 +236,11 @@ func (e *env) do(method, path, tok, body string, hdr ...string) *httptest.Respon
 		r.Header.Set(hdr[i], hdr[i+1])
 	}
 	w := httptest.NewRecorder()
-	e.srv.ServeHTTP(w, r)
+	if e.handler != nil {
+		e.handler.ServeHTTP(w, r)
+	} else {
+		e.srv.ServeHTTP(w, r)
+	}
 	if e.seen != nil {
 		*e.seen = append(*e.seen, seenResponse{method, r.URL.EscapedPath(), w.Code, w.Body.Bytes()})
 	}

@@ -34,7 +34,7 @@ func newMailEnv(t *testing.T, dsn string, edit func(*login.Config, *Config)) *ma
 		t.Fatalf("mail.NewSMTP: %v", err)
 	}
 	q := mail.NewQueue(sender, mail.QueueOptions{BaseDelay: time.Millisecond})
-	lc := login.Config{Store: e.store, Customers: customers.New(e.store, e.clock.Now), Hasher: e.hasher, Mail: q, Now: e.clock.Now, PublicURL: "http://gh.test"}
+	lc := login.Config{Store: e.store, Customers: customers.New(e.store, e.clock.Now), Hasher: e.hasher, Mail: q, Now: e.clock.Now, PublicURL: testPublicURL}
 	var sc Config
 	if edit != nil {
 		edit(&lc, &sc)

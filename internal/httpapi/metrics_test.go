@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -24,6 +25,7 @@ func TestMetrics(t *testing.T) {
 	e := newEnv(t)
 	m := metrics.New()
 	e.srv = e.newServer(func(c *Config) { c.Metrics = m })
+	e.handler = m.Middleware(e.srv, nil) // as cmd wraps it
 	sessID := mustSessionID(t, e, e.tok["cst"])
 	e.tok["unknown"] = token.New(token.PrefixSession)
 	e.tok["bad"] = tamper(e.tok["cst"])
@@ -69,8 +71,8 @@ func TestNoMetricsNoAllocs(t *testing.T) {
 		t.Errorf("nil metrics hooks: %v allocs, want 0", n)
 	}
 	e := newEnv(t)
-	if e.srv.instr != nil {
-		t.Error("a server without metrics wraps its handler")
+	if h := m.Middleware(e.srv, nil); h != http.Handler(e.srv) {
+		t.Errorf("nil metrics wrap the server: got %T, want the *Server itself", h)
 	}
 	r := httptest.NewRequest("GET", "/v1/customer-portal/customers/me", nil)
 	bad := tamper(e.tok["cst"])

@@ -28,33 +28,26 @@ import (
 	"github.com/gatehouse/gatehouse/internal/usage"
 )
 
-// Config holds the server's dependencies and settings. Store, Customers
-// and Hasher are required; every other field may stay zero and gets the
-// documented default.
+// Config holds the server's dependencies and settings. Store, Customers,
+// Hasher and Login are required; every other field may stay zero and gets
+// the documented default.
 type Config struct {
 	Store gatehouse.Store
 	// Customers makes every change to a customer (the handlers only
 	// decode, call it and encode); it writes to Store.
 	Customers gatehouse.CustomerService
 	Hasher    *token.Hasher
-	// PublicURL is the base of portal links, e.g. "http://127.0.0.1:8080",
-	// without a trailing slash: portal URLs are {PublicURL}/{slug}/portal?...
-	PublicURL string
-	// SessionTTL is the lifetime of new customer sessions (default 1h).
-	SessionTTL time.Duration
+	// Login mints every session and runs the e-mailed code flow; it owns
+	// the session lifetime and the portal's public URL. Its owner closes
+	// it, after Server.Close.
+	Login *login.Service
 	// MaxSessionTTL bounds the expires_in of POST /v1/customer-sessions/
-	// (default 30 days).
+	// (default DefaultMaxSessionTTL).
 	MaxSessionTTL time.Duration
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 	// Logger receives request and error logs (nil: discard).
 	Logger *slog.Logger
-
-	// Login mints every session and runs the e-mailed code flow. nil: New
-	// builds one from the fields above whose mail queue drops every message
-	// with a warning (no code is ever delivered); Close then closes it. An
-	// injected service is closed by its owner, not by Server.Close.
-	Login *login.Service
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed:
 	// when the connection comes from one of them, the client IP is the
 	// right-most address of the header that is not itself a trusted proxy.
@@ -63,8 +56,9 @@ type Config struct {
 	// SecretScanKeys verify GitHub secret-scanning reports. nil: the
 	// secret-scanning endpoint does not exist (404).
 	SecretScanKeys *secretscan.Keys
-	// Metrics records requests, token checks and rate-limit rejections.
-	// nil: no metrics, and no cost on the request path.
+	// Metrics records token checks and rate-limit rejections. nil: no
+	// metrics, and no cost on the request path. Requests are counted by
+	// the caller wrapping the Server in Metrics.Middleware.
 	Metrics *metrics.Metrics
 	// UsageFlushInterval is how often recorded session usage (last use
 	// time, IP, user agent; at most once a minute per session) is written
@@ -76,11 +70,16 @@ type Config struct {
 	// it comes back. Set it above the database's statement timeout.
 	RequestTimeout time.Duration
 	// ListBodies is how many customers' list JSON is kept between lists
-	// (0: none). Worth it only with a store whose lists share their
-	// customers between calls (sqlstore's customer search on SQLite); about
-	// 1 KB each.
+	// (0: none; DefaultListBodies is what cmd uses), about 1 KB each. Only
+	// a store whose lists share their customers between calls keeps any
+	// (gatehouse.SharesListedCustomers: sqlstore's customer search on
+	// SQLite); with any other a cache keyed by customer would only churn.
 	ListBodies int
 }
+
+// DefaultListBodies is the Config.ListBodies of "gatehouse serve": 8,192
+// customers' JSON, about 8 MB.
+const DefaultListBodies = 8192
 
 // Server is the HTTP API. It implements http.Handler. Close releases its
 // background work.
@@ -89,8 +88,6 @@ type Server struct {
 	customers gatehouse.CustomerService
 	bodies    *customerBodies // nil: off
 	hasher    *token.Hasher
-	publicURL string
-	ttl       time.Duration
 	maxTTL    time.Duration
 	now       func() time.Time
 	log       *slog.Logger
@@ -99,12 +96,10 @@ type Server struct {
 	peek      sessionPeeker // the store's allocation-free session cache lookup, if it has one
 
 	login     *login.Service
-	ownLogin  bool
 	proxies   []netip.Prefix
 	scanKeys  *secretscan.Keys
 	revoker   *secretscan.Revoker
 	metrics   *metrics.Metrics
-	instr     http.Handler // ServeHTTP through the metrics middleware; nil without metrics
 	usage     *usage.Recorder
 	openapi   http.Handler
 	closeOnce sync.Once
@@ -112,19 +107,28 @@ type Server struct {
 	timeout   time.Duration
 }
 
-// defaultMaxSessionTTL is the default bound of expires_in.
-const defaultMaxSessionTTL = 30 * 24 * time.Hour
+// DefaultMaxSessionTTL is the default bound of a new session's expires_in:
+// 30 days.
+const DefaultMaxSessionTTL = 30 * 24 * time.Hour
 
 // New returns a Server for cfg and starts its background usage writer;
-// call Close on shutdown.
-func New(cfg Config) *Server {
+// call Close on shutdown. A missing required field is an error.
+func New(cfg Config) (*Server, error) {
+	switch {
+	case cfg.Store == nil:
+		return nil, errors.New("httpapi: config: Store is required")
+	case cfg.Hasher == nil:
+		return nil, errors.New("httpapi: config: Hasher is required")
+	case cfg.Customers == nil:
+		return nil, errors.New("httpapi: config: Customers is required")
+	case cfg.Login == nil:
+		return nil, errors.New("httpapi: config: Login is required")
+	}
 	s := &Server{
 		timeout:   cfg.RequestTimeout,
 		store:     cfg.Store,
 		customers: cfg.Customers,
 		hasher:    cfg.Hasher,
-		publicURL: trimRightSlash(cfg.PublicURL),
-		ttl:       cfg.SessionTTL,
 		maxTTL:    cfg.MaxSessionTTL,
 		now:       cfg.Now,
 		log:       cfg.Logger,
@@ -133,14 +137,13 @@ func New(cfg Config) *Server {
 		scanKeys:  cfg.SecretScanKeys,
 		metrics:   cfg.Metrics,
 		openapi:   openapi.Handler(),
-		bodies:    newCustomerBodies(cfg.ListBodies),
 	}
 	s.peek, _ = cfg.Store.(sessionPeeker)
-	if s.ttl <= 0 {
-		s.ttl = time.Hour
+	if gatehouse.SharesListedCustomers(cfg.Store) {
+		s.bodies = newCustomerBodies(cfg.ListBodies)
 	}
 	if s.maxTTL <= 0 {
-		s.maxTTL = defaultMaxSessionTTL
+		s.maxTTL = DefaultMaxSessionTTL
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -148,25 +151,16 @@ func New(cfg Config) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if s.login == nil {
-		s.ownLogin = true
-		s.login = login.New(login.Config{Store: s.store, Customers: s.customers, Hasher: s.hasher, Mail: dropMail{s.log}, Logger: s.log,
-			Now: s.now, PublicURL: s.publicURL, SessionTTL: s.ttl})
-	}
 	s.revoker = &secretscan.Revoker{Store: s.store, Hasher: s.hasher, Now: s.clock}
 	s.usage = usage.New(s.store, usage.Options{Interval: cfg.UsageFlushInterval, Logger: s.log})
 	s.router = newRouter(s.routes())
 	s.logs = newRequestLoggers(s.log, s.router)
-	if s.metrics != nil {
-		s.instr = s.metrics.Middleware(http.HandlerFunc(s.serveHTTP), nil)
-	}
-	return s
+	return s, nil
 }
 
-// Close writes the pending session usage records and stops the background
-// work the Server owns (its usage writer and, when Config.Login was nil, its
-// login service), or gives up when ctx ends. Call it after the HTTP server
-// has stopped serving; it may be called more than once.
+// Close writes the pending session usage records and stops the Server's
+// background usage writer, or gives up when ctx ends. Call it after the
+// HTTP server has stopped serving; it may be called more than once.
 func (s *Server) Close(ctx context.Context) error {
 	var errs []error
 	s.closed.Store(true)
@@ -174,22 +168,8 @@ func (s *Server) Close(ctx context.Context) error {
 		if err := s.usage.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("close usage recorder: %w", err))
 		}
-		if s.ownLogin {
-			if err := s.login.Close(ctx); err != nil {
-				errs = append(errs, err)
-			}
-		}
 	})
 	return errors.Join(errs...)
-}
-
-// dropMail is the mail queue of a login service New builds itself: no mail
-// is configured, so messages are dropped with a warning (never their
-// content: it holds a login code).
-type dropMail struct{ log *slog.Logger }
-
-func (d dropMail) Enqueue(m gatehouse.Message) {
-	d.log.Warn("no mail queue configured: login code mail dropped", "subject", m.Subject)
 }
 
 // Routes lists every route the server answers, for documentation and
@@ -207,13 +187,6 @@ func (s *Server) Routes() []RouteInfo {
 // precision every store keeps.
 func (s *Server) clock() time.Time {
 	return s.now().UTC().Truncate(time.Microsecond)
-}
-
-func trimRightSlash(s string) string {
-	for len(s) > 0 && s[len(s)-1] == '/' {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 type statusBody struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/internal/customers"
 	"github.com/gatehouse/gatehouse/internal/httpapi"
+	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
@@ -34,7 +35,13 @@ func mustServer(t *testing.T) *client.Client {
 		TokenHash: h.Hash(raw), Scopes: gatehouse.OrganizationScopes, CreatedAt: time.Now().UTC()}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Store: st, Customers: customers.New(st, nil), Hasher: h, PublicURL: "http://127.0.0.1"}))
+	svc := login.New(login.Config{Store: st, Customers: customers.New(st, nil), Hasher: h, PublicURL: "http://127.0.0.1"})
+	t.Cleanup(func() { _ = svc.Close(context.Background()) })
+	api, err := httpapi.New(httpapi.Config{Store: st, Customers: customers.New(st, nil), Hasher: h, Login: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return client.New(srv.URL, client.WithToken(raw))
 }

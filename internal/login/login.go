@@ -27,21 +27,24 @@ type Config struct {
 	Store gatehouse.Store
 	// Customers records the email verification a redeemed code proves
 	// (required).
-	Customers  gatehouse.CustomerService
-	Hasher     *token.Hasher
+	Customers gatehouse.CustomerService
+	Hasher    *token.Hasher
+	// Mail delivers the code e-mails. nil: they are dropped with a warning
+	// (never their content: it holds a code), so no code is ever
+	// delivered; for tests and tools that mint sessions only.
 	Mail       gatehouse.MailQueue
 	Logger     *slog.Logger
 	Now        func() time.Time
-	PublicURL  string        // portal links are {PublicURL}/{slug}/portal/...
-	SessionTTL time.Duration // default 1h
-	CodeTTL    time.Duration // default 30m
+	PublicURL  string        // portal links are {PublicURL}/{slug}/portal/... (a trailing slash is dropped)
+	SessionTTL time.Duration // default DefaultSessionTTL
+	CodeTTL    time.Duration // default DefaultCodeTTL
 	// MaxLiveCodes is how many unexpired codes a customer may hold; a new
 	// one beyond that replaces the oldest. Default 5.
 	MaxLiveCodes int
 	// RequestLimits apply per client IP and per email address to code
 	// requests; AuthenticateLimits per client IP to redemptions. Defaults:
-	// 6 a minute and 12 an hour. Block is how long a key that went over
-	// stays refused (default 15m).
+	// DefaultLimits. Block is how long a key that went over stays refused
+	// (default DefaultBlock).
 	RequestLimits      []gatehouse.RateLimit
 	AuthenticateLimits []gatehouse.RateLimit
 	Block              time.Duration
@@ -51,6 +54,16 @@ type Config struct {
 
 // DefaultLimits are 6 events a minute and 12 an hour.
 var DefaultLimits = []gatehouse.RateLimit{{Max: 6, Window: time.Minute}, {Max: 12, Window: time.Hour}}
+
+// Defaults of the zero Config durations; cmd's flags default to them too.
+const (
+	// DefaultSessionTTL is the lifetime of a session minted without one.
+	DefaultSessionTTL = time.Hour
+	// DefaultCodeTTL is the lifetime of an e-mailed login code.
+	DefaultCodeTTL = 30 * time.Minute
+	// DefaultBlock is how long a key over a rate limit stays refused.
+	DefaultBlock = 15 * time.Minute
+)
 
 // Service mints sessions and runs the e-mailed code flow.
 type Service struct {
@@ -65,18 +78,27 @@ type request struct {
 }
 
 // New returns a Service and starts its background worker; Close stops it.
+// It panics without cfg.Store or cfg.Customers: a wiring mistake, better
+// found at start-up than as a failed code redemption.
 func New(cfg Config) *Service {
+	if cfg.Store == nil || cfg.Customers == nil {
+		panic("login: Config.Store and Config.Customers are required")
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Mail == nil {
+		cfg.Mail = dropMail{cfg.Logger}
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if cfg.SessionTTL <= 0 {
-		cfg.SessionTTL = time.Hour
+		cfg.SessionTTL = DefaultSessionTTL
 	}
 	if cfg.CodeTTL <= 0 {
-		cfg.CodeTTL = 30 * time.Minute
+		cfg.CodeTTL = DefaultCodeTTL
 	}
 	if cfg.MaxLiveCodes <= 0 {
 		cfg.MaxLiveCodes = 5
@@ -88,12 +110,19 @@ func New(cfg Config) *Service {
 		cfg.AuthenticateLimits = DefaultLimits
 	}
 	if cfg.Block <= 0 {
-		cfg.Block = 15 * time.Minute
+		cfg.Block = DefaultBlock
 	}
 	s := &Service{cfg: cfg, jobs: make(chan request, 1024)}
 	s.wg.Add(1)
 	go s.work()
 	return s
+}
+
+// dropMail is the mail queue of a Config without one.
+type dropMail struct{ log *slog.Logger }
+
+func (d dropMail) Enqueue(m gatehouse.Message) {
+	d.log.Warn("no mail queue configured: login code mail dropped", "subject", m.Subject)
 }
 
 // Close stops accepting code requests and finishes the queued ones, or

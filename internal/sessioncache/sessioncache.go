@@ -38,7 +38,10 @@ type entry struct {
 	cust gatehouse.Customer
 }
 
-var _ gatehouse.Store = (*Store)(nil)
+var (
+	_ gatehouse.Store              = (*Store)(nil)
+	_ gatehouse.CustomerListSharer = (*Store)(nil)
+)
 
 // New returns a caching wrapper around s holding at most max sessions.
 func New(s gatehouse.Store, max int) *Store {
@@ -50,6 +53,10 @@ func New(s gatehouse.Store, max int) *Store {
 	c.org.reset()
 	return c
 }
+
+// SharesListedCustomers answers for the wrapped store: ListCustomers is not
+// cached here.
+func (c *Store) SharesListedCustomers() bool { return gatehouse.SharesListedCustomers(c.Store) }
 
 func (c *Store) reset() {
 	c.byHash = make(map[token.Digest]*entry)

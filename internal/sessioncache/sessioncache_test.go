@@ -205,3 +205,20 @@ func TestCachedSession(t *testing.T) {
 		t.Fatal("CachedSession hit after revocation")
 	}
 }
+
+// TestSharesListedCustomers: the cache answers for the store it wraps (it
+// does not cache lists).
+func TestSharesListedCustomers(t *testing.T) {
+	if got := gatehouse.SharesListedCustomers(sessioncache.New(mustOpen(t), 10)); !got {
+		t.Error("cache over SQLite with the customer search: got false, want true")
+	}
+	ctx := context.Background()
+	off, err := sqlstore.Open(ctx, storetest.SQLiteDSN(t), sqlstore.Options{SearchIndex: sqlstore.SearchIndexOff})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer off.Close()
+	if got := gatehouse.SharesListedCustomers(sessioncache.New(off, 10)); got {
+		t.Error("cache over SQLite without the customer search: got true, want false")
+	}
+}

@@ -77,8 +77,7 @@ func memoKeyOf(org string, f gatehouse.CustomerFilter) memoKey {
 // Default bounds of the customer search: about 260 bytes of memory per
 // indexed customer, 1 KB per cached row.
 const (
-	defaultSearchIndexed = 1_000_000
-	defaultSearchRows    = 10_000
+	defaultSearchRows = 10_000
 	// At most memoEntries searches are remembered, holding at most
 	// memoMatches matches in all (4 bytes each: 8 MB), so that an
 	// unfiltered list of an organization of up to 500,000 customers (the
@@ -89,7 +88,7 @@ const (
 
 func newCustomerSearch(maxIndexed int) *customerSearch {
 	if maxIndexed == 0 {
-		maxIndexed = defaultSearchIndexed
+		maxIndexed = DefaultSearchIndex
 	}
 	cs := &customerSearch{maxIndexed: maxIndexed, maxRows: defaultSearchRows, loading: map[string]chan struct{}{}}
 	cs.reset(-1)

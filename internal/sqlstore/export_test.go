@@ -8,5 +8,5 @@ func SetSessionBatching(s *Store, slots int) {
 		s.batch = nil
 		return
 	}
-	s.batch = newSessionBatcher(s, slots, pgStatementTimeout)
+	s.batch = newSessionBatcher(s, slots, DefaultStatementTimeout)
 }

@@ -31,11 +31,15 @@ const (
 	sqliteReaderCacheKiB = 512
 )
 
+// DefaultStatementTimeout is PostgreSQL's statement_timeout when
+// Options.StatementTimeout is zero: it bounds every statement, so that a
+// stuck query gives an error instead of holding a connection.
+const DefaultStatementTimeout = 5 * time.Second
+
 // PostgreSQL defaults.
 const (
-	pgMaxConns         = 20
-	pgStatementTimeout = 5 * time.Second
-	pgConnectTimeout   = 5 * time.Second
+	pgMaxConns       = 20
+	pgConnectTimeout = 5 * time.Second
 )
 
 // openSQLite opens rest (the DSN after "sqlite:": "path", "//" + "/abs/path",
@@ -145,7 +149,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 	if _, ok := cfg.RuntimeParams["statement_timeout"]; !ok {
 		st := opts.StatementTimeout
 		if st <= 0 {
-			st = pgStatementTimeout
+			st = DefaultStatementTimeout
 		}
 		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(st.Milliseconds(), 10)
 	}
@@ -168,7 +172,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 	s := newStore(dialectPostgres, db, db)
 	st := opts.StatementTimeout
 	if st <= 0 {
-		st = pgStatementTimeout
+		st = DefaultStatementTimeout
 	}
 	s.batch = newSessionBatcher(s, opts.ReadBatches, st)
 	return s, nil

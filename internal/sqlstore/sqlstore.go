@@ -50,18 +50,26 @@ import (
 // Options tunes the connection pools.
 type Options struct {
 	MaxConns         int           // PostgreSQL pool size (0: default 20); SQLite read pool size (0: default 4)
-	StatementTimeout time.Duration // PostgreSQL statement_timeout (0: default 5s)
+	StatementTimeout time.Duration // PostgreSQL statement_timeout (0: DefaultStatementTimeout)
 	// ReadBatches is how many batched token checks PostgreSQL runs at once
 	// (0: default 1, see readbatch.go). One is the fastest measured on a
 	// 2-core machine; a PostgreSQL server with many cores may want more.
 	ReadBatches int
 	// SearchIndex bounds how many customers the SQLite customer search
 	// (customersearch.go) holds in memory, over all organizations (0:
-	// default 1,000,000; negative: off, every list runs SQL). Ignored on
-	// PostgreSQL: several instances share it, and an index in one of them
-	// would not see the others' writes.
+	// DefaultSearchIndex; SearchIndexOff: off, every list runs SQL).
+	// Ignored on PostgreSQL: several instances share it, and an index in
+	// one of them would not see the others' writes.
 	SearchIndex int
 }
+
+// Values of Options.SearchIndex. Off is -1, never 0: 0 is the zero
+// Options, which gets the default, and "gatehouse serve
+// --search-index-max" passes its value through unchanged.
+const (
+	DefaultSearchIndex = 1_000_000 // about 250 MB of index at most
+	SearchIndexOff     = -1        // (any negative value is off too)
+)
 
 // Store is the SQL implementation of gatehouse.Store.
 type Store struct {
@@ -86,7 +94,10 @@ type Store struct {
 	batch *sessionBatcher
 }
 
-var _ gatehouse.Store = (*Store)(nil)
+var (
+	_ gatehouse.Store              = (*Store)(nil)
+	_ gatehouse.CustomerListSharer = (*Store)(nil)
+)
 
 // Open connects to the database named by dsn ("sqlite:path",
 // "sqlite:///abs/path", "postgres://..." or "postgresql://...") and checks
@@ -126,6 +137,12 @@ func (s *Store) execHot(ctx context.Context, query string, args ...any) (int64, 
 
 // Dialect returns "sqlite" or "postgres".
 func (s *Store) Dialect() string { return string(s.dialect) }
+
+// SharesListedCustomers reports whether ListCustomers may hand the same
+// customer values to several calls: with the SQLite customer search on,
+// whose index lists what it holds (an organization past the index's bound
+// gets fresh values from SQL); never on PostgreSQL or with the index off.
+func (s *Store) SharesListedCustomers() bool { return s.search != nil }
 
 // DB returns the pool that writes (for tests and bulk loading).
 func (s *Store) DB() *sql.DB { return s.w }

@@ -20,7 +20,7 @@ func TestSQLite(t *testing.T) {
 // and organizations too large for the index take).
 func TestSQLiteWithoutSearch(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) gatehouse.Store {
-		return sqlstoretest.Open(t, storetest.SQLiteDSN(t), sqlstore.Options{SearchIndex: -1})
+		return sqlstoretest.Open(t, storetest.SQLiteDSN(t), sqlstore.Options{SearchIndex: sqlstore.SearchIndexOff})
 	})
 }
 
@@ -29,4 +29,18 @@ func TestPostgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) gatehouse.Store {
 		return sqlstoretest.Open(t, storetest.PostgresDSN(t), sqlstore.Options{})
 	})
+}
+
+// TestSharesListedCustomers: only the SQLite customer search hands the same
+// customers to several lists, and the store says so.
+func TestSharesListedCustomers(t *testing.T) {
+	if !sqlstoretest.Open(t, storetest.SQLiteDSN(t), sqlstore.Options{}).SharesListedCustomers() {
+		t.Error("SQLite with the customer search: SharesListedCustomers false, want true")
+	}
+	if sqlstoretest.Open(t, storetest.SQLiteDSN(t), sqlstore.Options{SearchIndex: sqlstore.SearchIndexOff}).SharesListedCustomers() {
+		t.Error("SQLite without the customer search: SharesListedCustomers true, want false")
+	}
+	if sqlstoretest.Open(t, storetest.PostgresDSN(t), sqlstore.Options{}).SharesListedCustomers() {
+		t.Error("PostgreSQL: SharesListedCustomers true, want false")
+	}
 }

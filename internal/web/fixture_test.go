@@ -71,7 +71,10 @@ func mustFixture(t *testing.T, opts ...func(*login.Config)) *fixture {
 	}
 	svc := login.New(lc)
 	t.Cleanup(func() { _ = svc.Close(context.Background()) })
-	api := httpapi.New(httpapi.Config{Store: st, Customers: cs, Hasher: hasher, PublicURL: f.srv.URL, SessionTTL: time.Hour, Now: clk.Now, Login: svc})
+	api, err := httpapi.New(httpapi.Config{Store: st, Customers: cs, Hasher: hasher, Login: svc, Now: clk.Now})
+	if err != nil {
+		t.Fatalf("httpapi.New: %v", err)
+	}
 	portal, err := New(Config{API: api, Now: clk.Now})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)

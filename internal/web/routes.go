@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
 )
@@ -36,7 +37,7 @@ func (h *Handler) routes() *http.ServeMux {
 // decoded "%2F%2Fevil.example" must never become a Location).
 func (h *Handler) slugged(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !validSlug(r.PathValue("slug")) {
+		if !gatehouse.ValidSlug(r.PathValue("slug")) {
 			h.notFound(w, r)
 			return
 		}
@@ -44,23 +45,10 @@ func (h *Handler) slugged(next http.HandlerFunc) http.Handler {
 	})
 }
 
-// validSlug accepts 1-64 letters, digits, hyphens and underscores.
-func validSlug(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
 // base returns the page fields every view shares.
 func (h *Handler) base(w http.ResponseWriter, r *http.Request, title string, org *apitype.CustomerOrganization) page {
 	slug := r.PathValue("slug")
-	if !validSlug(slug) {
+	if !gatehouse.ValidSlug(slug) {
 		slug = "_"
 	}
 	p := page{

@@ -178,6 +178,33 @@ func testCustomerUniqueness(t *testing.T, s gatehouse.Store) {
 	}
 }
 
+// testCustomerUnicodeEmail checks that email lookups and the uniqueness
+// index fold non-ASCII case as they fold ASCII case, as Polar's
+// lower(email) comparison in PostgreSQL does: SQLite's lower() and NOCASE
+// fold only ASCII, so the store keeps its own lower-cased key. The store is
+// given addresses already normalized by validate.Email, which turns the
+// Unicode, upper-case and xn-- spellings of a domain into one string
+// ("MÜLLER@bücher.de"); the local part keeps its case there.
+func testCustomerUnicodeEmail(t *testing.T, s gatehouse.Store) {
+	org := mustOrg(t, s)
+	c := mustCustomer(t, s, org, "MÜLLER@bücher.de")
+	for _, e := range []string{"MÜLLER@bücher.de", "müller@bücher.de", "Müller@BÜCHER.DE"} {
+		got, err := s.CustomerByEmail(ctx, org.ID, e)
+		mustOK(t, err, "customer by email "+e)
+		sameCustomer(t, got, c, "customer by email "+e)
+	}
+	wantFields(t, s.CreateCustomer(ctx, newCustomer(org, "müller@bücher.de")), []string{"email"},
+		"email taken, other non-ASCII case")
+	other := mustCustomer(t, s, org, "mueller@bücher.de")
+	other.Email = ptr("müller@BÜCHER.de")
+	wantFields(t, s.UpdateCustomer(ctx, other), []string{"email"}, "update to an email taken in another non-ASCII case")
+	// Look-alikes are other addresses: Cyrillic а, and ß (IDNA2008 keeps it).
+	mustCustomer(t, s, org, "jane@exаmple.com")
+	mustCustomer(t, s, org, "jane@example.com")
+	mustCustomer(t, s, org, "user@straße.de")
+	mustCustomer(t, s, org, "user@strasse.de")
+}
+
 // wantFields fails unless err is EConflict with field errors at exactly
 // locs (in order).
 func wantFields(t *testing.T, err error, locs []string, what string) {

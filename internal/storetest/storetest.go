@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 		{"CustomerRoundTrip", testCustomerRoundTrip},
 		{"TimeRoundTrip", testTimeRoundTrip},
 		{"CustomerUniqueness", testCustomerUniqueness},
+		{"CustomerUnicodeEmail", testCustomerUnicodeEmail},
 		{"CustomerUpdate", testCustomerUpdate},
 		{"CustomerSoftDelete", testCustomerSoftDelete},
 		{"CustomerIsolation", testCustomerIsolation},

@@ -8,6 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/gatehouse/gatehouse"
 )
 
@@ -21,8 +23,9 @@ const (
 	emailMsgPrefix = "value is not a valid email address: "
 )
 
-// prettyEmail is pydantic's regular expression for "Display Name <addr>".
-var prettyEmail = regexp.MustCompile(`^\s*(?:((?:[\w!#$%&'*+\-/=?^_` + "`" + `{|}~]+\s+)*[\w!#$%&'*+\-/=?^_` + "`" + `{|}~]+)|"((?:[^"]|\")+)")?\s*<(.+)>\s*$`)
+// prettyEmail is pydantic's regular expression for "Display Name <addr>",
+// with Python's Unicode \w written out (Go's \w is ASCII only).
+var prettyEmail = regexp.MustCompile(`^\s*(?:((?:[\p{L}\p{N}!#$%&'*+\-/=?^_` + "`" + `{|}~]+\s+)*[\p{L}\p{N}!#$%&'*+\-/=?^_` + "`" + `{|}~]+)|"((?:[^"]|\")+)")?\s*<(.+)>\s*$`)
 
 // atext is the set of RFC 5322 atom characters.
 const atext = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_!#$%&'*+-/=?^`{|}~"
@@ -35,14 +38,12 @@ var caseInsensitiveMailboxes = []string{"info", "marketing", "sales", "support",
 	"postmaster", "hostmaster", "usenet", "news", "webmaster", "www", "uucp", "ftp"}
 
 // Email validates s as pydantic's EmailStr does with email-validator
-// (syntax only, no DNS) and returns the normalized address: the display
-// name and surrounding spaces dropped, the domain lower-cased, the local
-// part's case kept (except RFC 2142 role names such as "Info").
-//
-// Internationalized domains are refused with a reason asking for their
-// ASCII (xn--) form: Go's standard library has no IDNA/NFC tables, and a
-// partial mapping could let a look-alike domain normalize to a different
-// address. Valid xn-- labels are accepted as they are.
+// (syntax only, no DNS) and returns email-validator's normalized address,
+// which is what Polar stores: the display name and surrounding spaces
+// dropped, the local part in NFC with its case kept (except RFC 2142 role
+// names such as "Info"), and the domain in its canonical Unicode form
+// (UTS #46 mapped, IDNA2008-checked, xn-- labels decoded). So
+// "Jörg@BÜCHER.de" and "Jörg@xn--bcher-kva.de" both give "Jörg@bücher.de".
 func Email(loc []any, s string) (string, *gatehouse.FieldError) {
 	norm, reason := email(s)
 	if reason != "" {
@@ -70,10 +71,11 @@ func email(s string) (string, string) {
 	if strings.HasPrefix(local, `"`) {
 		return "", "Quoting the part before the @-sign is not allowed here."
 	}
-	if r := checkLocal(local); r != "" {
+	local, r := checkLocal(local)
+	if r != "" {
 		return "", r
 	}
-	if slices.Contains(caseInsensitiveMailboxes, strings.ToLower(local)) {
+	if isASCII(local) && slices.Contains(caseInsensitiveMailboxes, strings.ToLower(local)) {
 		local = strings.ToLower(local)
 	}
 	if domain == "" {
@@ -82,18 +84,40 @@ func email(s string) (string, string) {
 	if strings.HasPrefix(domain, "[") && strings.HasSuffix(domain, "]") {
 		return "", "A bracketed IP address after the @-sign is not allowed here."
 	}
-	domain, r := checkDomain(domain)
+	domain, asciiDomain, r := checkDomain(domain)
 	if r != "" {
 		return "", r
 	}
 	addr := local + "@" + domain
-	if n := utf8.RuneCountInString(addr); n > emailMax {
-		return "", "The email address is too long " + lengthReason(n, emailMax) + "."
-	}
-	if len(addr) > emailMax {
-		return "", "The email address is too long (when encoded in bytes)."
+	if r := checkLength(local, asciiDomain, addr); r != "" {
+		return "", r
 	}
 	return addr, ""
+}
+
+// checkLength applies email-validator's limits on the whole address: 254
+// octets in the ASCII form when the local part is ASCII (the form mail
+// may travel in without SMTPUTF8), and 254 octets in UTF-8.
+func checkLength(local, asciiDomain, addr string) string {
+	n := utf8.RuneCountInString(addr)
+	if isASCII(local) {
+		if a := local + "@" + asciiDomain; len(a) > emailMax {
+			switch {
+			case a == addr:
+				return "The email address is too long " + lengthReason(len(a), emailMax) + "."
+			case n > emailMax:
+				return "The email address is too long " + atLeastReason(n, emailMax) + "."
+			}
+			return "The email address is too long (when converted to IDNA ASCII)."
+		}
+	}
+	if len(addr) > emailMax {
+		if n > emailMax {
+			return "The email address is too long " + atLeastReason(n, emailMax) + "."
+		}
+		return "The email address is too long (when encoded in bytes)."
+	}
+	return ""
 }
 
 // lengthReason words an overflow like email-validator's get_length_reason.
@@ -105,36 +129,41 @@ func lengthReason(n, limit int) string {
 	return fmt.Sprintf("(%d character too many)", d)
 }
 
+// atLeastReason is get_length_reason(utf8=True): a count of characters
+// that understates the octets.
+func atLeastReason(n, limit int) string {
+	return strings.Replace(lengthReason(n, limit), "(", "(at least ", 1)
+}
+
 func isAtext(r rune) bool { return r < utf8.RuneSelf && strings.ContainsRune(atext, r) }
 
-func checkLocal(local string) string {
+// checkLocal validates the part before the @-sign and returns it in NFC
+// (RFC 6532 3.1), as email-validator does for an internationalized one.
+func checkLocal(local string) (string, string) {
 	if local == "" {
-		return "There must be something before the @-sign."
+		return "", "There must be something before the @-sign."
 	}
 	if n := utf8.RuneCountInString(local); n > localPartMax {
-		return "The email address is too long before the @-sign " + lengthReason(n, localPartMax) + "."
+		return "", "The email address is too long before the @-sign " + lengthReason(n, localPartMax) + "."
 	}
 	var bad []rune
-	ascii := true
 	for _, r := range local {
-		switch {
-		case r >= utf8.RuneSelf:
-			ascii = false
-		case !isAtext(r) && r != '.':
+		if r < utf8.RuneSelf && !isAtext(r) && r != '.' {
 			bad = append(bad, r)
 		}
 	}
 	if len(bad) > 0 {
-		return "The email address contains invalid characters before the @-sign: " + displayChars(bad) + "."
+		return "", "The email address contains invalid characters before the @-sign: " + displayChars(bad) + "."
 	}
 	if r := checkDots(local, "An email address cannot start with a %s.",
 		"An email address cannot have a %s immediately before the @-sign.", false); r != "" {
-		return r
+		return "", r
 	}
-	if !ascii {
-		return checkUnsafe(local)
+	if isASCII(local) {
+		return local, ""
 	}
-	return ""
+	local = norm.NFC.String(local)
+	return local, checkUnsafe(local)
 }
 
 // checkDots applies email-validator's check_dot_atom rules.

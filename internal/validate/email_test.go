@@ -16,7 +16,7 @@ func TestEmailValid(t *testing.T) {
 		{"Info@Example.com", "info@example.com"},
 		{"a+tag_x{}|~!#$%&'*/=?^`@sub.example.co.uk", "a+tag_x{}|~!#$%&'*/=?^`@sub.example.co.uk"},
 		{"jörg@example.de", "jörg@example.de"},
-		{"user@xn--bcher-kva.de", "user@xn--bcher-kva.de"},
+		{"user@xn--bcher-kva.de", "user@bücher.de"},
 		{"user@a-b.example", "user@a-b.example"},
 		{strings.Repeat("a", 64) + "@example.com", strings.Repeat("a", 64) + "@example.com"},
 	}
@@ -65,7 +65,7 @@ func TestEmailInvalid(t *testing.T) {
 		{strings.Repeat("a", 64) + "@" + label + "." + label + "." + label + ".com", "The email address is too long (6 characters too many)."},
 		{strings.Repeat("a", 2049), "Length must not exceed 2048 characters"},
 		{"jane@xn--zz-.com", "An email address cannot have a period and a hyphen next to each other."},
-		{"jane@xn--a.com", "The part after the @-sign is not valid IDNA (codepoint U+0080 not allowed in \"xn--a\")."},
+		{"jane@xn--a.com", `The part after the @-sign is not valid IDNA (Codepoint U+0080 at position 1 of '\x80' not allowed).`},
 		{"jane@xn--abc-.com", "An email address cannot have a period and a hyphen next to each other."},
 		{"jane@xn--example-.com", "An email address cannot have a period and a hyphen next to each other."},
 		{"jane\u202e@example.com", "The email address contains unsafe characters: U+202E."},
@@ -82,24 +82,25 @@ func TestEmailInvalid(t *testing.T) {
 	}
 }
 
-// TestEmailConfusables checks that look-alike Unicode domains are never
-// folded into the ASCII address they imitate.
+// TestEmailConfusables checks that a look-alike domain keeps its own
+// address (the Cyrillic а is not folded into "example.com") while the
+// spellings UTS #46 maps, fullwidth letters and the ideographic full stop,
+// become the ASCII address as they do in email-validator; invisible and
+// trailing characters are refused.
 func TestEmailConfusables(t *testing.T) {
-	for _, in := range []string{
-		"jane@exаmple.com",      // Cyrillic а
-		"jane@ｅｘａｍｐｌｅ.com",      // fullwidth
-		"jane@example\u3002com", // ideographic full stop
-		"jane@ex\u200bample.com",
-		"jane@bücher.de",
-		"jane@xn--exmple-cua.com.", // trailing dot
+	for in, want := range map[string]string{
+		"jane@exаmple.com":      "jane@exаmple.com", // Cyrillic а
+		"jane@ｅｘａｍｐｌｅ.com":      "jane@example.com", // fullwidth
+		"jane@example\u3002com": "jane@example.com", // ideographic full stop
 	} {
+		if got, err := Email(nil, in); err != nil || got != want {
+			t.Errorf("Email(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"jane@ex\u200bample.com", "jane@xn--exmple-cua.com."} {
 		if got, err := Email(nil, in); err == nil {
 			t.Errorf("Email(%q) = %q, want an error", in, got)
 		}
-	}
-	_, err := Email(nil, "jane@bücher.de")
-	if !strings.Contains(err.Msg, "xn--") {
-		t.Errorf("reason %q should point to the xn-- form", err.Msg)
 	}
 }
 
@@ -114,20 +115,5 @@ func TestEmailErrorJSON(t *testing.T) {
 	loc[2] = "x"
 	if err.Loc[2] != "email" {
 		t.Error("error loc aliases the caller's slice")
-	}
-}
-
-func TestPunycodeRoundTrip(t *testing.T) {
-	for _, tt := range []struct{ u, a string }{
-		{"bücher", "bcher-kva"}, {"münchen", "mnchen-3ya"}, {"日本語", "wgv71a119e"}, {"ελληνικά", "hxargifdar"},
-	} {
-		got, err := punycodeEncode([]rune(tt.u))
-		if err != nil || got != tt.a {
-			t.Errorf("encode(%q) = %q, %v; want %q", tt.u, got, err, tt.a)
-		}
-		back, err := punycodeDecode(tt.a)
-		if err != nil || string(back) != tt.u {
-			t.Errorf("decode(%q) = %q, %v; want %q", tt.a, string(back), err, tt.u)
-		}
 	}
 }

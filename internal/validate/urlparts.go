@@ -8,7 +8,7 @@ import (
 // parseIPv4Host applies the WHATWG "ends in a number" rule: such a host
 // must be an IPv4 address (decimal, octal or hex parts) and is rewritten in
 // dotted-decimal form; other hosts are domains whose xn-- labels must be
-// valid Punycode.
+// valid IDNA (Punycode for a valid U-label).
 func parseIPv4Host(h string) (string, string) {
 	parts := strings.Split(h, ".")
 	if len(parts) > 1 && parts[len(parts)-1] == "" {
@@ -17,7 +17,7 @@ func parseIPv4Host(h string) (string, string) {
 	last := parts[len(parts)-1]
 	if !isNumericPart(last) {
 		for _, l := range strings.Split(h, ".") {
-			if strings.HasPrefix(l, "xn--") && checkALabel(l) != nil {
+			if strings.HasPrefix(l, aLabelPrefix) && !validALabel(l) {
 				return "", "invalid international domain name"
 			}
 		}

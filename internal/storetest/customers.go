@@ -196,7 +196,7 @@ func testCustomerUnicodeEmail(t *testing.T, s gatehouse.Store) {
 	wantFields(t, s.CreateCustomer(ctx, newCustomer(org, "müller@bücher.de")), []string{"email"},
 		"email taken, other non-ASCII case")
 	other := mustCustomer(t, s, org, "mueller@bücher.de")
-	other.Email = ptr("müller@BÜCHER.de")
+	other.Email = new("müller@BÜCHER.de")
 	wantFields(t, s.UpdateCustomer(ctx, other), []string{"email"}, "update to an email taken in another non-ASCII case")
 	// Look-alikes are other addresses: Cyrillic а, and ß (IDNA2008 keeps it).
 	mustCustomer(t, s, org, "jane@exаmple.com")

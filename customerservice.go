@@ -57,11 +57,7 @@ type CustomerPatch struct {
 	NameSet bool
 	Name    *string
 
-	BillingAddress     *Address // nil: unchanged
-	BillingAddressNull bool     // the request asked to reset it (refused)
-
-	TaxIDSet bool
-	TaxID    *string // trimmed raw tax ID; nil with TaxIDSet removes it
+	BillingChange
 
 	LocaleSet bool
 	Locale    *string
@@ -76,16 +72,22 @@ type CustomerPatch struct {
 	Type    *string
 }
 
-// BillingPatch is a validated change a customer makes to its own billing
-// details through the portal. Only what is set changes.
-type BillingPatch struct {
-	BillingName *string // nil: unchanged (the API ignores null and "")
-
+// BillingChange is the part of a patch both surfaces may send: the billing
+// address and the tax ID, checked against each other.
+type BillingChange struct {
 	BillingAddress     *Address // nil: unchanged
 	BillingAddressNull bool     // the request asked to reset it (refused)
 
 	TaxIDSet bool
 	TaxID    *string // trimmed raw tax ID; nil with TaxIDSet removes it
+}
+
+// BillingPatch is a validated change a customer makes to its own billing
+// details through the portal. Only what is set changes.
+type BillingPatch struct {
+	BillingName *string // nil: unchanged (the API ignores null and "")
+
+	BillingChange
 
 	// DefaultPaymentMethodSet is true when the request named a default
 	// payment method (DefaultPaymentMethodID) or null (nil). Gatehouse

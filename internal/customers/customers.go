@@ -91,12 +91,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, c *gatehouse.Customer, p g
 // is the merchant's restricted to the billing fields, on the same path.
 func (s *Service) UpdateBilling(ctx context.Context, c *gatehouse.Customer, p gatehouse.BillingPatch) (*gatehouse.Customer, error) {
 	return s.update(ctx, c, change{
-		CustomerPatch: gatehouse.CustomerPatch{
-			BillingAddress:     p.BillingAddress,
-			BillingAddressNull: p.BillingAddressNull,
-			TaxIDSet:           p.TaxIDSet,
-			TaxID:              p.TaxID,
-		},
+		CustomerPatch: gatehouse.CustomerPatch{BillingChange: p.BillingChange},
 		billingName: p.BillingName,
 		pmSet:       p.DefaultPaymentMethodSet,
 		pm:          p.DefaultPaymentMethodID,

@@ -126,7 +126,7 @@ func TestUpdateRules(t *testing.T) {
 	// Every violation together: the uniqueness ones first.
 	email, ext, indiv, tax := "TAKEN@gmail.com", "usr_2", gatehouse.CustomerIndividual, "FR61954506077"
 	_, err := f.svc.UpdateCustomer(ctx, c, gatehouse.CustomerPatch{Email: &email, ExternalIDSet: true, ExternalID: &ext,
-		TypeSet: true, Type: &indiv, BillingAddressNull: true, TaxIDSet: true, TaxID: &tax})
+		TypeSet: true, Type: &indiv, BillingChange: gatehouse.BillingChange{BillingAddressNull: true, TaxIDSet: true, TaxID: &tax}})
 	want := [][2]string{{"value_error", "email"}, {"value_error", "external_id"}, {"value_error", "type"},
 		{"value_error", "billing_address"}, {"missing", "billing_address"}}
 	if got := fieldTypes(t, err); !reflect.DeepEqual(got, want) {
@@ -178,16 +178,16 @@ func TestTaxRevalidated(t *testing.T) {
 		t.Fatal(err)
 	}
 	de := &gatehouse.Address{Country: "DE"}
-	_, err = f.svc.UpdateCustomer(ctx, c, gatehouse.CustomerPatch{BillingAddress: de})
+	_, err = f.svc.UpdateCustomer(ctx, c, gatehouse.CustomerPatch{BillingChange: gatehouse.BillingChange{BillingAddress: de}})
 	if got := fieldTypes(t, err); len(got) != 1 || got[0][1] != "tax_id" {
 		t.Errorf("merchant: FR VAT under a DE address: %v, want a tax_id error", got)
 	}
-	_, err = f.svc.UpdateBilling(ctx, c, gatehouse.BillingPatch{BillingAddress: de})
+	_, err = f.svc.UpdateBilling(ctx, c, gatehouse.BillingPatch{BillingChange: gatehouse.BillingChange{BillingAddress: de}})
 	if got := fieldTypes(t, err); len(got) != 1 || got[0][1] != "tax_id" {
 		t.Errorf("portal: FR VAT under a DE address: %v, want a tax_id error", got)
 	}
 	// Removing the tax ID with the move is fine.
-	got, err := f.svc.UpdateBilling(ctx, c, gatehouse.BillingPatch{BillingAddress: de, TaxIDSet: true})
+	got, err := f.svc.UpdateBilling(ctx, c, gatehouse.BillingPatch{BillingChange: gatehouse.BillingChange{BillingAddress: de, TaxIDSet: true}})
 	if err != nil || got.TaxID != nil || got.BillingAddress.Country != "DE" {
 		t.Errorf("move and drop tax ID: %v, %v", got, err)
 	}
@@ -198,7 +198,7 @@ func TestUpdateBilling(t *testing.T) {
 	ctx := context.Background()
 	c := f.mustCreate("jane@gmail.com", "usr_1")
 	pm := gatehouse.NewID()
-	_, err := f.svc.UpdateBilling(ctx, c, gatehouse.BillingPatch{BillingAddressNull: true, DefaultPaymentMethodSet: true, DefaultPaymentMethodID: &pm})
+	_, err := f.svc.UpdateBilling(ctx, c, gatehouse.BillingPatch{BillingChange: gatehouse.BillingChange{BillingAddressNull: true}, DefaultPaymentMethodSet: true, DefaultPaymentMethodID: &pm})
 	if got, want := fieldTypes(t, err), [][2]string{{"missing", "billing_address"}, {"invalid", "default_payment_method_id"}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("portal violations = %v, want %v", got, want)
 	}
@@ -208,7 +208,7 @@ func TestUpdateBilling(t *testing.T) {
 	}
 	name := "Jane Ltd"
 	f.now = f.now.Add(time.Hour)
-	got, err := f.svc.UpdateBilling(ctx, c, gatehouse.BillingPatch{BillingName: &name, BillingAddress: &gatehouse.Address{Country: "US"}})
+	got, err := f.svc.UpdateBilling(ctx, c, gatehouse.BillingPatch{BillingName: &name, BillingChange: gatehouse.BillingChange{BillingAddress: &gatehouse.Address{Country: "US"}}})
 	if err != nil {
 		t.Fatalf("UpdateBilling: %v", err)
 	}

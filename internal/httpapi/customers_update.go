@@ -23,16 +23,7 @@ func parseCustomerPatch(f *form, byID bool) (*gatehouse.CustomerPatch, error) {
 	if _, pr := f.raw("name"); pr == null || pr == set {
 		p.NameSet, p.Name = true, f.name("name")
 	}
-	switch a, pr := f.address("billing_address"); pr {
-	case null:
-		p.BillingAddressNull = true
-	case set:
-		p.BillingAddress = a
-	}
-	switch s, pr := f.str("tax_id"); pr {
-	case null, set:
-		p.TaxIDSet, p.TaxID = true, validate.TrimOrNil(s)
-	}
+	p.BillingChange = f.billingChange()
 	switch v, pr := f.locale("locale"); pr {
 	case null, set:
 		p.LocaleSet, p.Locale = true, v

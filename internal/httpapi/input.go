@@ -111,6 +111,23 @@ func (f *form) name(field string) *string {
 	return v
 }
 
+// billingChange reads the billing_address and tax_id of a patch, the part
+// the merchant's and the portal's patches share.
+func (f *form) billingChange() gatehouse.BillingChange {
+	var b gatehouse.BillingChange
+	switch a, pr := f.address("billing_address"); pr {
+	case null:
+		b.BillingAddressNull = true
+	case set:
+		b.BillingAddress = a
+	}
+	switch s, pr := f.str("tax_id"); pr {
+	case null, set:
+		b.TaxIDSet, b.TaxID = true, validate.TrimOrNil(s)
+	}
+	return b
+}
+
 // address reads an AddressInput (nil for absent or null).
 func (f *form) address(field string) (*gatehouse.Address, presence) {
 	raw, p := f.raw(field)

@@ -23,16 +23,7 @@ func parsePortalPatch(f *form) (*gatehouse.BillingPatch, error) {
 	if s, pr := f.str("billing_name"); pr == set {
 		p.BillingName = validate.TrimOrNil(s)
 	}
-	switch a, pr := f.address("billing_address"); pr {
-	case null:
-		p.BillingAddressNull = true
-	case set:
-		p.BillingAddress = a
-	}
-	switch s, pr := f.str("tax_id"); pr {
-	case null, set:
-		p.TaxIDSet, p.TaxID = true, validate.TrimOrNil(s)
-	}
+	p.BillingChange = f.billingChange()
 	switch s, pr := f.uuid("default_payment_method_id"); pr {
 	case null:
 		p.DefaultPaymentMethodSet = true

@@ -92,10 +92,10 @@ func (s *Service) UpdateCustomer(ctx context.Context, c *gatehouse.Customer, p g
 func (s *Service) UpdateBilling(ctx context.Context, c *gatehouse.Customer, p gatehouse.BillingPatch) (*gatehouse.Customer, error) {
 	return s.update(ctx, c, change{
 		CustomerPatch: gatehouse.CustomerPatch{BillingChange: p.BillingChange},
-		billingName: p.BillingName,
-		pmSet:       p.DefaultPaymentMethodSet,
-		pm:          p.DefaultPaymentMethodID,
-		by:          byCustomer,
+		billingName:   p.BillingName,
+		pmSet:         p.DefaultPaymentMethodSet,
+		pm:            p.DefaultPaymentMethodID,
+		by:            byCustomer,
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/seed"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/wire"
 )
 
 // BenchmarkPortalMe is the hot path: the token check (checksum, HMAC, one
@@ -73,7 +74,7 @@ func BenchmarkEncodeCustomer(b *testing.B) {
 	w := &recordWriter{header: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {
-		writeJSON(w, http.StatusOK, customerJSON(c))
+		writeJSON(w, http.StatusOK, wire.Customer(c))
 	}
 }
 

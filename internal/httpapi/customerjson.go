@@ -1,14 +1,11 @@
 package httpapi
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/apitype"
+	"github.com/gatehouse/gatehouse/internal/wire"
 )
 
 // The customer shapes of the wire. The merchant API's Customer (§D.1) and
@@ -18,7 +15,7 @@ import (
 // against BenchmarkAppendCustomer, BenchmarkEncodePortalCustomerReflect
 // against BenchmarkAppendPortalCustomer; figures in bench/README.md). The output is byte for
 // byte what writeJSON makes of the reference shapes (customerjson_test.go
-// compares them over random customers). customerJSON is the same shape
+// compares them over random customers). wire.Customer is the same shape
 // through encoding/json, for the bodies that embed a customer.
 
 // writeCustomer writes c as the merchant API's Customer.
@@ -56,7 +53,7 @@ func writeCustomerList(w http.ResponseWriter, bodies *customerBodies, cs []*gate
 	bodyPool.Put(buf)
 }
 
-// appendCustomer appends the JSON of customerJSON(c) to b.
+// appendCustomer appends the JSON of wire.Customer(c) to b.
 func appendCustomer(b []byte, c *gatehouse.Customer) []byte {
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, c.ID)
@@ -73,18 +70,20 @@ func appendCustomer(b []byte, c *gatehouse.Customer) []byte {
 	b = append(b, `,"email_verified":`...)
 	b = strconv.AppendBool(b, c.EmailVerified)
 	b = append(b, `,"type":`...)
-	b = appendJSONString(b, customerType(c))
+	b = appendJSONString(b, wire.Type(c))
 	b = appendNameAndBilling(b, c)
 	b = append(b, `,"locale":`...)
 	b = appendStringPtr(b, c.Locale)
 	b = append(b, `,"organization_id":`...)
 	b = appendJSONString(b, c.OrganizationID)
-	b = append(b, `,"default_payment_method_id":null,"deleted_at":null,"first_user_event_at":null,"avatar_url":`...)
+	b = append(b, `,"default_payment_method_id":null,"deleted_at":`...)
+	b = appendTimePtr(b, c.DeletedAt)
+	b = append(b, `,"first_user_event_at":null,"avatar_url":`...)
 	if c.Email == nil {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '"')
-		b = appendGravatarURL(b, *c.Email)
+		b = wire.AppendAvatarURL(b, *c.Email)
 		b = append(b, '"')
 	}
 	return append(b, '}')
@@ -114,7 +113,7 @@ func appendPortalCustomer(b []byte, c *gatehouse.Customer) []byte {
 	b = strconv.AppendBool(b, c.EmailVerified)
 	b = appendNameAndBilling(b, c)
 	b = append(b, `,"oauth_accounts":{},"default_payment_method_id":null,"type":`...)
-	b = appendJSONString(b, customerType(c))
+	b = appendJSONString(b, wire.Type(c))
 	b = append(b, `,"locale":`...)
 	b = appendStringPtr(b, c.Locale)
 	return append(b, '}')
@@ -162,76 +161,4 @@ func appendTaxID(b []byte, t *gatehouse.TaxID) []byte {
 	b = append(b, ',')
 	b = appendJSONString(b, t.Format)
 	return append(b, ']')
-}
-
-// customerType is c's type, individual when unset.
-func customerType(c *gatehouse.Customer) string {
-	if c.Type == "" {
-		return gatehouse.CustomerIndividual
-	}
-	return c.Type
-}
-
-// publicMetadata returns m as a wire map, never nil ({} when empty).
-func publicMetadata(m gatehouse.Metadata) map[string]any {
-	if m == nil {
-		return map[string]any{}
-	}
-	return m
-}
-
-// customerJSON is c in the contract's Customer shape (§D.1): every key
-// present, billing_name falling back to name, a Gravatar avatar.
-func customerJSON(c *gatehouse.Customer) apitype.Customer {
-	typ := customerType(c)
-	return apitype.Customer{
-		ID:             c.ID,
-		CreatedAt:      apitype.NewTime(c.CreatedAt),
-		ModifiedAt:     apitype.NewTimePtr(c.ModifiedAt),
-		Metadata:       publicMetadata(c.Metadata),
-		ExternalID:     c.ExternalID,
-		Email:          c.Email,
-		EmailVerified:  c.EmailVerified,
-		Type:           typ,
-		Name:           c.Name,
-		BillingName:    c.EffectiveBillingName(),
-		BillingAddress: addressJSON(c.BillingAddress),
-		TaxID:          taxIDJSON(c.TaxID),
-		Locale:         c.Locale,
-		OrganizationID: c.OrganizationID,
-		AvatarURL:      avatarURL(c.Email),
-	}
-}
-
-func addressJSON(a *gatehouse.Address) *apitype.Address {
-	if a == nil {
-		return nil
-	}
-	v := apitype.Address(*a)
-	return &v
-}
-
-func taxIDJSON(t *gatehouse.TaxID) *[2]string {
-	if t == nil {
-		return nil
-	}
-	return &[2]string{t.Number, t.Format}
-}
-
-// avatarURL is the Gravatar URL of email, or nil without an email.
-func avatarURL(email *string) *string {
-	if email == nil {
-		return nil
-	}
-	u := string(appendGravatarURL(nil, *email))
-	return &u
-}
-
-// appendGravatarURL appends the Gravatar URL of email (sha256 of the
-// lower-cased address), as Polar shows it; it needs no JSON escaping.
-func appendGravatarURL(b []byte, email string) []byte {
-	sum := sha256.Sum256([]byte(strings.ToLower(email)))
-	b = append(b, "https://www.gravatar.com/avatar/"...)
-	b = hex.AppendEncode(b, sum[:])
-	return append(b, "?d=404"...)
 }

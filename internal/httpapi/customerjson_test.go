@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/apitype"
+	"github.com/gatehouse/gatehouse/internal/wire"
 )
 
 // metadataValues are the values metadata holds: from the store
@@ -50,7 +51,7 @@ func TestAppendCustomerMatchesEncodingJSON(t *testing.T) {
 		c := randCustomer(rng)
 		c.OrganizationID, c.ExternalID, c.Metadata = randString(rng), randStringPtr(rng), randMetadata(rng)
 		want := httptest.NewRecorder()
-		writeJSON(want, http.StatusCreated, customerJSON(c))
+		writeJSON(want, http.StatusCreated, wire.Customer(c))
 		got := httptest.NewRecorder()
 		writeCustomer(got, http.StatusCreated, c)
 		sameResponse(t, got, want, i, c)
@@ -60,7 +61,7 @@ func TestAppendCustomerMatchesEncodingJSON(t *testing.T) {
 			want, got := httptest.NewRecorder(), httptest.NewRecorder()
 			out := apitype.List[apitype.Customer]{Items: []apitype.Customer{}, Pagination: apitype.Pagination{TotalCount: total, MaxPage: maxPageOf(total, 10)}}
 			for _, c := range page {
-				out.Items = append(out.Items, customerJSON(c))
+				out.Items = append(out.Items, wire.Customer(c))
 			}
 			writeJSON(want, http.StatusOK, out)
 			writeCustomerList(got, nil, page, total, maxPageOf(total, 10))
@@ -235,7 +236,7 @@ func BenchmarkEncodePortalCustomerReflect(b *testing.B) {
 // portalCustomerJSON is c as the customer portal shows it (§D.6), through
 // encoding/json: the reference appendPortalCustomer is compared with.
 func portalCustomerJSON(c *gatehouse.Customer) apitype.PortalCustomer {
-	typ := customerType(c)
+	typ := wire.Type(c)
 	return apitype.PortalCustomer{
 		CreatedAt:      apitype.NewTime(c.CreatedAt),
 		ModifiedAt:     apitype.NewTimePtr(c.ModifiedAt),
@@ -244,8 +245,8 @@ func portalCustomerJSON(c *gatehouse.Customer) apitype.PortalCustomer {
 		EmailVerified:  c.EmailVerified,
 		Name:           c.Name,
 		BillingName:    c.EffectiveBillingName(),
-		BillingAddress: addressJSON(c.BillingAddress),
-		TaxID:          taxIDJSON(c.TaxID),
+		BillingAddress: wire.Address(c.BillingAddress),
+		TaxID:          wire.TaxID(c.TaxID),
 		OAuthAccounts:  map[string]apitype.OAuthAccount{},
 		Type:           &typ,
 		Locale:         c.Locale,

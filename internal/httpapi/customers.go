@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/internal/validate"
+	"github.com/gatehouse/gatehouse/internal/wire"
 )
 
 // listCustomers is GET /v1/customers/ (§C.1).
@@ -99,8 +100,7 @@ func (s *Server) customerState(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, apitype.CustomerState{Customer: customerJSON(c),
-		ActiveSubscriptions: []any{}, GrantedBenefits: []any{}, ActiveMeters: []any{}})
+	writeJSON(w, http.StatusOK, wire.CustomerState(c))
 	return nil
 }
 
@@ -161,7 +161,7 @@ func exportRow(c *gatehouse.Customer) []string {
 	}
 	row = append(row, str(a.Line1), str(a.Line2), str(a.City), str(a.State), str(a.PostalCode), a.Country)
 	meta := ""
-	if m := publicMetadata(c.Metadata); len(m) > 0 {
+	if m := wire.Metadata(c.Metadata); len(m) > 0 {
 		b, _ := json.Marshal(m)
 		meta = string(b)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/validate"
+	"github.com/gatehouse/gatehouse/internal/wire"
 )
 
 // Union member names of the customer-session create body; they appear in
@@ -132,8 +133,8 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 		ReturnURL:         sess.ReturnURL,
 		CustomerPortalURL: s.login.PortalURL(org.Slug, m.Token, c.Email),
 		CustomerID:        c.ID,
-		Customer:          customerJSON(c),
-		Metadata:          publicMetadata(sess.Metadata),
+		Customer:          wire.Customer(c),
+		Metadata:          wire.Metadata(sess.Metadata),
 	})
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/internal/validate"
+	"github.com/gatehouse/gatehouse/internal/wire"
 )
 
 // sessionInfoJSON is s as the session-management endpoints show it: never
@@ -25,7 +26,7 @@ func sessionInfoJSON(s *gatehouse.Session) apitype.SessionInfo {
 		LastUsedIP:        s.LastUsedIP,
 		LastUsedUserAgent: s.LastUsedUserAgent,
 		ReturnURL:         s.ReturnURL,
-		Metadata:          publicMetadata(s.Metadata),
+		Metadata:          wire.Metadata(s.Metadata),
 		CustomerID:        s.CustomerID,
 	}
 }

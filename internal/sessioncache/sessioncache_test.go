@@ -18,7 +18,7 @@ import (
 func mustOpen(t *testing.T) *sqlstore.Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlstore.Open(ctx, storetest.SQLiteDSN(t), sqlstore.Options{})
+	s, err := sqlstore.Open(ctx, storetest.SQLiteDSN(t), sqlstore.Options{Sealer: storetest.Sealer(t)})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

@@ -17,6 +17,9 @@ func mustOpen(t testing.TB, dsn string) *sqlstore.Store {
 
 func mustOpenWith(t testing.TB, dsn string, opts sqlstore.Options) *sqlstore.Store {
 	t.Helper()
+	if opts.Sealer == nil {
+		opts.Sealer = storetest.Sealer(t)
+	}
 	s, err := sqlstore.Open(context.Background(), dsn, opts)
 	if err != nil {
 		t.Fatalf("open %s: %v", dsn, err)

@@ -25,8 +25,15 @@ func deliveryWhere(orgID string, f gatehouse.WebhookDeliveryFilter) (string, []a
 		args = append(args, micros(*f.Start))
 	}
 	if f.End != nil {
+		// Stored times are whole microseconds: one is strictly before an
+		// End with a finer fraction when it is at or before its
+		// microsecond.
+		end := micros(*f.End)
+		if !fromMicros(end).Equal(*f.End) {
+			end++
+		}
 		conds = append(conds, `d.created_at < ?`)
-		args = append(args, micros(*f.End))
+		args = append(args, end)
 	}
 	if f.Succeeded != nil {
 		conds = append(conds, `d.succeeded = ?`)

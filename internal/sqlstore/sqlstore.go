@@ -42,6 +42,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -61,6 +62,10 @@ type Options struct {
 	// Ignored on PostgreSQL: several instances share it, and an index in
 	// one of them would not see the others' writes.
 	SearchIndex int
+	// Sealer seals webhook endpoint secrets for storage and opens them
+	// (internal/token.Sealer). Without one the store refuses to create,
+	// update or read endpoints (EInternal).
+	Sealer gatehouse.Sealer
 }
 
 // Values of Options.SearchIndex. Off is -1, never 0: 0 is the zero
@@ -92,6 +97,14 @@ type Store struct {
 	// batch gathers concurrent token checks into one statement on
 	// PostgreSQL (readbatch.go); nil on SQLite.
 	batch *sessionBatcher
+
+	// sealer seals webhook secrets (Options.Sealer); queue takes the jobs
+	// of the webhook events a transaction writes (SetWebhookQueue).
+	sealer gatehouse.Sealer
+	queue  atomic.Pointer[gatehouse.WebhookQueue]
+	// now stamps the webhook writes whose contract method takes no time
+	// (skip, redeliver, the waiting mark).
+	now func() time.Time
 }
 
 var (
@@ -114,7 +127,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 }
 
 func newStore(d dialect, w, r *sql.DB) *Store {
-	s := &Store{dialect: d, w: w, r: r, stmts: map[string]*sql.Stmt{}}
+	s := &Store{dialect: d, w: w, r: r, stmts: map[string]*sql.Stmt{}, now: time.Now}
 	if d == dialectSQLite {
 		s.gc = newGroupCommitter(w)
 	}

@@ -24,7 +24,8 @@ import (
 var T0 = time.Date(2025, 3, 14, 15, 9, 26, 535897932, time.UTC)
 
 // Run runs the whole conformance suite. open must return a fresh, migrated,
-// empty store for each call, closed by the test's cleanup.
+// empty store for each call, closed by the test's cleanup, opened with a
+// Sealer for webhook secrets (see Sealer and the Webhooks group).
 func Run(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 	tests := []struct {
 		name string
@@ -63,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) gatehouse.Store) {
 		{"ConcurrentRedeem", func(t *testing.T, s gatehouse.Store) { ConcurrentRedeem(t, []gatehouse.Store{s}) }},
 		{"ConcurrentRateLimit", func(t *testing.T, s gatehouse.Store) { ConcurrentRateLimit(t, []gatehouse.Store{s}) }},
 		{"ConcurrentListsAndWrites", func(t *testing.T, s gatehouse.Store) { ConcurrentListsAndWrites(t, []gatehouse.Store{s}) }},
+		{"Webhooks", testWebhooks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

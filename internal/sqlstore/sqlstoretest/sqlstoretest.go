@@ -10,13 +10,18 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/storetest"
 )
 
 // Open opens the database dsn (a storetest.SQLiteDSN or
 // storetest.PostgresDSN, say) with opts, applies every migration, and closes
 // the store when the test ends. It fails the test when either step fails.
+// Without opts.Sealer it uses storetest.Sealer, so webhook endpoints work.
 func Open(t testing.TB, dsn string, opts sqlstore.Options) *sqlstore.Store {
 	t.Helper()
+	if opts.Sealer == nil {
+		opts.Sealer = storetest.Sealer(t)
+	}
 	ctx := context.Background()
 	s, err := sqlstore.Open(ctx, dsn, opts)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/webhooks"
 )
 
 // Defaults shared by every command.
@@ -80,12 +81,20 @@ func (d *dbFlags) open(ctx context.Context, opts sqlstore.Options) (*sqlstore.St
 		return nil, fmt.Errorf("open %s: %w", d.describe(), err)
 	}
 	if st.Dialect() == "sqlite" {
-		if err := st.Migrate(ctx); err != nil {
+		if err := migrateAll(ctx, st); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("create schema in %s: %w", d.describe(), err)
 		}
 	}
 	return st, nil
+}
+
+// migrateAll applies the store's migrations, then River's.
+func migrateAll(ctx context.Context, st *sqlstore.Store) error {
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	return webhooks.Migrate(ctx, st.DB(), st.Dialect())
 }
 
 // errSchemaBehind is returned when PostgreSQL needs "gatehouse migrate".
@@ -101,12 +110,18 @@ func checkSchema(ctx context.Context, st *sqlstore.Store, migrate bool, log *slo
 	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
+	riverBehind, err := webhooks.Pending(ctx, st.DB(), st.Dialect())
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
 	switch {
-	case cur < latest && migrate:
-		if err := st.Migrate(ctx); err != nil {
+	case (cur < latest || riverBehind) && migrate:
+		if err := migrateAll(ctx, st); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
 		log.Info("migrated database", "from_version", cur, "to_version", latest)
+	case riverBehind && cur >= latest:
+		return fmt.Errorf("%w (the webhook queue's tables are missing or old): run `gatehouse migrate` first (or start serve with --migrate)", errSchemaBehind)
 	case cur < latest:
 		return fmt.Errorf("%w (version %d, this gatehouse needs %d): run `gatehouse migrate` first (or start serve with --migrate)", errSchemaBehind, cur, latest)
 	case cur > latest:

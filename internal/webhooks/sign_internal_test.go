@@ -20,7 +20,6 @@ const (
 	vectorSig    = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 )
 
-
 func TestSign(t *testing.T) {
 	got := sign(vectorSecret, vectorID, time.Unix(vectorTS, 0), []byte(vectorBody))
 	parts := strings.Split(got, " ")

@@ -23,11 +23,7 @@ var backends = []struct {
 func mustStore(t *testing.T, dsn string) *sqlstore.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := mustOpen(t, dsn)
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatalf("store migrate: %v", err)
 	}

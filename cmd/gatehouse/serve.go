@@ -73,6 +73,11 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 	if err := checkSchema(ctx, st, c.migrate, log); err != nil {
 		return err
 	}
+	stopWebhooks, err := c.startWebhooks(ctx, st, log)
+	if err != nil {
+		return err
+	}
+	defer stopWebhooks() // before st.Close, deferred above
 	var store gatehouse.Store = st
 	if st.Dialect() == "sqlite" {
 		// One process serves a SQLite file, so it sees every write to

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/webhooks"
 )
 
 // Defaults shared by every command.
@@ -80,12 +81,20 @@ func (d *dbFlags) open(ctx context.Context, opts sqlstore.Options) (*sqlstore.St
 		return nil, fmt.Errorf("open %s: %w", d.describe(), err)
 	}
 	if st.Dialect() == "sqlite" {
-		if err := st.Migrate(ctx); err != nil {
+		if err := migrateAll(ctx, st); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("create schema in %s: %w", d.describe(), err)
 		}
 	}
 	return st, nil
+}
+
+// migrateAll applies the store's migrations, then River's.
+func migrateAll(ctx context.Context, st *sqlstore.Store) error {
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	return webhooks.Migrate(ctx, st.DB(), st.Dialect())
 }
 
 // errSchemaBehind is returned when PostgreSQL needs "gatehouse migrate".
@@ -101,12 +110,18 @@ func checkSchema(ctx context.Context, st *sqlstore.Store, migrate bool, log *slo
 	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
+	riverBehind, err := webhooks.Pending(ctx, st.DB(), st.Dialect())
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
 	switch {
-	case cur < latest && migrate:
-		if err := st.Migrate(ctx); err != nil {
+	case (cur < latest || riverBehind) && migrate:
+		if err := migrateAll(ctx, st); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
 		log.Info("migrated database", "from_version", cur, "to_version", latest)
+	case riverBehind && cur >= latest:
+		return fmt.Errorf("%w (the webhook queue's tables are missing or old): run `gatehouse migrate` first (or start serve with --migrate)", errSchemaBehind)
 	case cur < latest:
 		return fmt.Errorf("%w (version %d, this gatehouse needs %d): run `gatehouse migrate` first (or start serve with --migrate)", errSchemaBehind, cur, latest)
 	case cur > latest:
@@ -118,14 +133,35 @@ func checkSchema(ctx context.Context, st *sqlstore.Store, migrate bool, log *slo
 // hasher returns the token hasher, resolving the secret: the flag, else on
 // SQLite the secret file beside the database (created on first use).
 func (d *dbFlags) hasher(log *slog.Logger) (*token.Hasher, error) {
+	secret, prev, err := d.secrets(log)
+	if err != nil {
+		return nil, err
+	}
+	return token.NewHasher(secret, prev...), nil
+}
+
+// sealer returns what seals the secrets the store must read back (webhook
+// signing secrets), keyed by the same secret as the hasher: the previous
+// secrets still open what they sealed during a rotation.
+func (d *dbFlags) sealer(log *slog.Logger) (*token.Sealer, error) {
+	secret, prev, err := d.secrets(log)
+	if err != nil {
+		return nil, err
+	}
+	return token.NewSealer(secret, prev...)
+}
+
+// secrets resolves the server secret (the flag, else on SQLite the secret
+// file beside the database, created on first use) and the previous ones.
+func (d *dbFlags) secrets(log *slog.Logger) (string, []string, error) {
 	secret := d.secret
 	if secret == "" {
 		if !d.isSQLite() {
-			return nil, errors.New("a secret is required on PostgreSQL: set --secret or GATEHOUSE_SECRET, the same on every instance")
+			return "", nil, errors.New("a secret is required on PostgreSQL: set --secret or GATEHOUSE_SECRET, the same on every instance")
 		}
 		var err error
 		if secret, err = sqliteSecret(d.sqlitePath()+secretFileSuffix, log); err != nil {
-			return nil, err
+			return "", nil, err
 		}
 	}
 	var prev []string
@@ -134,7 +170,7 @@ func (d *dbFlags) hasher(log *slog.Logger) (*token.Hasher, error) {
 			prev = append(prev, s)
 		}
 	}
-	return token.NewHasher(secret, prev...), nil
+	return secret, prev, nil
 }
 
 // sqliteSecret reads the generated secret at path, creating it (32 random

@@ -5,13 +5,15 @@ import (
 	"fmt"
 
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/webhooks"
 )
 
 const migrateSynopsis = "gatehouse migrate [--db postgres://...]"
 
 // migrateCmd is "gatehouse migrate": it applies the embedded, numbered migrations
 // (on PostgreSQL under an advisory lock, so instances deploying at once do
-// not race) and reports the schema version.
+// not race), then River's (the webhook job queue's tables), and reports the
+// schema version.
 type migrateCmd struct {
 	db dbFlags
 }
@@ -44,6 +46,9 @@ func (c *migrateCmd) run(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	if err := st.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", c.db.describe(), err)
+	}
+	if err := webhooks.Migrate(ctx, st.DB(), st.Dialect()); err != nil {
 		return fmt.Errorf("migrate %s: %w", c.db.describe(), err)
 	}
 	after, latest, err := st.SchemaVersion(ctx)

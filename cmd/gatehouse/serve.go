@@ -65,7 +65,12 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 			return fmt.Errorf("--secret-scanning-keys: %w", err)
 		}
 	}
-	st, err := c.db.open(ctx, sqlstore.Options{MaxConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout, SearchIndex: c.searchIndexMax})
+	sealer, err := c.db.sealer(log)
+	if err != nil {
+		return err
+	}
+	st, err := c.db.open(ctx, sqlstore.Options{MaxConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout,
+		SearchIndex: c.searchIndexMax, Sealer: sealer})
 	if err != nil {
 		return err
 	}
@@ -73,6 +78,11 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 	if err := checkSchema(ctx, st, c.migrate, log); err != nil {
 		return err
 	}
+	stopWebhooks, err := c.startWebhooks(ctx, st, log)
+	if err != nil {
+		return err
+	}
+	defer stopWebhooks() // before st.Close, deferred above
 	var store gatehouse.Store = st
 	if st.Dialect() == "sqlite" {
 		// One process serves a SQLite file, so it sees every write to

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpapi"
 	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/webhooks"
 )
 
 // defaultLoginLimits is login.DefaultLimits as the login limit flags spell
@@ -38,6 +39,9 @@ type serveCmd struct {
 	metricsAddr     string
 	scanKeysFile    string
 	loginBlock      time.Duration
+
+	webhooksAllowPrivate bool
+	webhookRetention     time.Duration
 
 	trustedProxiesList string
 	requestLimitsList  string
@@ -74,6 +78,8 @@ func (c *serveCmd) register(fs *flag.FlagSet, v *envValues) {
 	fs.StringVar(&c.requestLimitsList, "login-request-limits", v.str("GATEHOUSE_LOGIN_REQUEST_LIMITS", defaultLoginLimits), "login-code requests allowed per client IP and per email, as `COUNT/WINDOW,...` (GATEHOUSE_LOGIN_REQUEST_LIMITS)")
 	fs.StringVar(&c.authLimitsList, "login-authenticate-limits", v.str("GATEHOUSE_LOGIN_AUTHENTICATE_LIMITS", defaultLoginLimits), "login-code redemptions allowed per client IP, as `COUNT/WINDOW,...` (GATEHOUSE_LOGIN_AUTHENTICATE_LIMITS)")
 	fs.DurationVar(&c.loginBlock, "login-block", v.duration("GATEHOUSE_LOGIN_BLOCK", login.DefaultBlock), "how long a client over a login limit is refused with 429 (GATEHOUSE_LOGIN_BLOCK)")
+	fs.BoolVar(&c.webhooksAllowPrivate, "webhooks-allow-private-urls", v.bool("GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE_URLS", false), "let webhook endpoints use http and reach private, loopback and link-local addresses (self-hosted receivers, tests) (GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE_URLS)")
+	fs.DurationVar(&c.webhookRetention, "webhook-retention", v.duration("GATEHOUSE_WEBHOOK_RETENTION", webhooks.DefaultRetention), "how long webhook event payloads are kept before the daily archive drops them (GATEHOUSE_WEBHOOK_RETENTION)")
 	fs.StringVar(&c.frameAncestorsList, "portal-frame-ancestors", v.str("GATEHOUSE_PORTAL_FRAME_ANCESTORS", ""), "comma-separated `ORIGINS` (https://shop.example.com) allowed to embed the portal pages in a frame; empty: none (GATEHOUSE_PORTAL_FRAME_ANCESTORS)")
 }
 
@@ -99,6 +105,8 @@ func (c *serveCmd) validate() error {
 	case c.searchIndexMax <= 0 && c.searchIndexMax != sqlstore.SearchIndexOff:
 		return usagef(fmt.Sprintf("--search-index-max %d", sqlstore.SearchIndexOff),
 			"--search-index-max must be a positive number of customers or %d (off), got %d", sqlstore.SearchIndexOff, c.searchIndexMax)
+	case c.webhookRetention <= 0:
+		return usagef("--webhook-retention 2160h", "--webhook-retention must be positive, got %s", c.webhookRetention)
 	case c.dbStmtTimeout < 0:
 		return usagef("--db-statement-timeout 5s", "--db-statement-timeout must not be negative")
 	case c.smtpURL != "" && c.mailFrom == "":

@@ -1,5 +1,3 @@
-// Package webhooks sends Gatehouse's webhooks: the endpoint rules, the
-// sender on the durable job engine, signing and SSRF-safe delivery.
 package webhooks
 
 import "net/netip"

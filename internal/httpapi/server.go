@@ -28,15 +28,18 @@ import (
 	"github.com/gatehouse/gatehouse/internal/usage"
 )
 
-// Config holds the server's dependencies and settings. Store, Customers
-// and Hasher are required; every other field may stay zero and gets the
+// Config holds the server's dependencies and settings. Store, Customers,
+// Webhooks and Hasher are required; every other field may stay zero and gets the
 // documented default.
 type Config struct {
 	Store gatehouse.Store
 	// Customers makes every change to a customer (the handlers only
 	// decode, call it and encode); it writes to Store.
 	Customers gatehouse.CustomerService
-	Hasher    *token.Hasher
+	// Webhooks owns the organization's webhook endpoints (the rules, and
+	// the reads the webhook routes make).
+	Webhooks gatehouse.WebhookEndpointService
+	Hasher   *token.Hasher
 	// PublicURL is the base of portal links, e.g. "http://127.0.0.1:8080",
 	// without a trailing slash: portal URLs are {PublicURL}/{slug}/portal?...
 	PublicURL string
@@ -87,6 +90,7 @@ type Config struct {
 type Server struct {
 	store     gatehouse.Store
 	customers gatehouse.CustomerService
+	webhooks  gatehouse.WebhookEndpointService
 	bodies    *customerBodies // nil: off
 	hasher    *token.Hasher
 	publicURL string
@@ -122,6 +126,7 @@ func New(cfg Config) *Server {
 		timeout:   cfg.RequestTimeout,
 		store:     cfg.Store,
 		customers: cfg.Customers,
+		webhooks:  cfg.Webhooks,
 		hasher:    cfg.Hasher,
 		publicURL: trimRightSlash(cfg.PublicURL),
 		ttl:       cfg.SessionTTL,

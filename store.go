@@ -13,6 +13,7 @@ import (
 //
 // internal/storetest is the conformance suite every implementation passes.
 type Store interface {
+	WebhookStore
 	// Ping reports whether the database answers (EUnavailable if not).
 	Ping(ctx context.Context) error
 
@@ -32,11 +33,12 @@ type Store interface {
 	// when the token was already revoked or does not exist.
 	RevokeAccessToken(ctx context.Context, id string, now time.Time) (bool, error)
 
-	// CreateCustomer inserts c. An email (case-insensitive) or external ID
-	// already used by a live customer of the organization is EConflict
-	// carrying ErrEmailTaken / ErrExternalIDTaken field errors (both when
-	// both are taken).
-	CreateCustomer(ctx context.Context, c *Customer) error
+	// CreateCustomer inserts c and writes events (see Event) in the same
+	// transaction, after the customer row. An email (case-insensitive) or
+	// external ID already used by a live customer of the organization is
+	// EConflict carrying ErrEmailTaken / ErrExternalIDTaken field errors
+	// (both when both are taken), and writes no event.
+	CreateCustomer(ctx context.Context, c *Customer, events ...Event) error
 	// Customer returns a live customer, or ENotFound.
 	Customer(ctx context.Context, orgID, id string) (*Customer, error)
 	// CustomerByExternalID returns a live customer, or ENotFound.
@@ -48,8 +50,10 @@ type Store interface {
 	// c.OrganizationID (ENotFound if there is none). Setting DeletedAt
 	// soft-deletes it: from then on it is invisible, its sessions stop
 	// authenticating and its email and external ID may be reused. Uniqueness
-	// is enforced as in CreateCustomer.
-	UpdateCustomer(ctx context.Context, c *Customer) error
+	// is enforced as in CreateCustomer. The events are written in the same
+	// transaction, after the customer row, so that for one customer their
+	// order is the order the changes commit in; a failed update writes none.
+	UpdateCustomer(ctx context.Context, c *Customer, events ...Event) error
 	// ListCustomers returns one page of live customers matching f and the
 	// total count of matches. The customers are immutable values: a store
 	// may share them with a cache (callers must not change them), and never

@@ -167,12 +167,16 @@ func (c *Store) invalidate(drop func()) func() {
 }
 
 // UpdateCustomer writes c and forgets its cached sessions (a deleted or
-// changed customer must be seen at once).
-func (c *Store) UpdateCustomer(ctx context.Context, cu *gatehouse.Customer) error {
+// changed customer must be seen at once), passing its events through.
+func (c *Store) UpdateCustomer(ctx context.Context, cu *gatehouse.Customer, events ...gatehouse.Event) error {
 	done := c.invalidate(func() { c.dropCustomer(cu.ID) })
 	defer done()
-	return c.Store.UpdateCustomer(ctx, cu)
+	return c.Store.UpdateCustomer(ctx, cu, events...)
 }
+
+// Unwrap returns the wrapped store (for tests and wiring that need the
+// concrete store's own methods, such as SetWebhookQueue).
+func (c *Store) Unwrap() gatehouse.Store { return c.Store }
 
 // RevokeSession revokes and forgets one session.
 func (c *Store) RevokeSession(ctx context.Context, orgID, id, reason string, now time.Time) error {

@@ -90,8 +90,9 @@ func normCustomer(c *gatehouse.Customer) {
 // CreateCustomer inserts c (an ID is generated when c.ID is empty). An email
 // (case-insensitive) or external ID used by a live customer of the
 // organization is EConflict with ErrEmailTaken / ErrExternalIDTaken field
-// errors, both when both are taken, also when two creates race.
-func (s *Store) CreateCustomer(ctx context.Context, c *gatehouse.Customer) error {
+// errors, both when both are taken, also when two creates race. The events
+// are written after the customer row, in its transaction (writeEvents).
+func (s *Store) CreateCustomer(ctx context.Context, c *gatehouse.Customer, events ...gatehouse.Event) error {
 	if c.ID == "" {
 		c.ID = newID()
 	}
@@ -111,15 +112,21 @@ func (s *Store) CreateCustomer(ctx context.Context, c *gatehouse.Customer) error
 		if err != nil {
 			return err
 		}
-		return s.writeMetadata(ctx, tx, c)
+		if err := s.writeMetadata(ctx, tx, c); err != nil {
+			return err
+		}
+		return s.writeEvents(ctx, tx, c, events)
 	})
 	return s.uniqueErr(ctx, err, c, "create customer")
 }
 
 // UpdateCustomer writes every field of c to the live row with c.ID in
 // c.OrganizationID: ENotFound if there is none, EConflict as in
-// CreateCustomer. Setting DeletedAt soft-deletes the customer.
-func (s *Store) UpdateCustomer(ctx context.Context, c *gatehouse.Customer) error {
+// CreateCustomer. Setting DeletedAt soft-deletes the customer. The events
+// are written after the UPDATE, which holds the customer row's lock until
+// commit: a concurrent update of the same customer writes its events after
+// these commit, so their seq order is the commit order.
+func (s *Store) UpdateCustomer(ctx context.Context, c *gatehouse.Customer, events ...gatehouse.Event) error {
 	normCustomer(c)
 	args, err := customerArgs(c)
 	if err != nil {
@@ -155,7 +162,10 @@ func (s *Store) UpdateCustomer(ctx context.Context, c *gatehouse.Customer) error
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM customer_metadata WHERE customer_id = ?`), c.ID); err != nil {
 			return err
 		}
-		return s.writeMetadata(ctx, tx, c)
+		if err := s.writeMetadata(ctx, tx, c); err != nil {
+			return err
+		}
+		return s.writeEvents(ctx, tx, c, events)
 	})
 	return s.uniqueErr(ctx, err, c, "update customer %s", c.ID)
 }

@@ -106,6 +106,7 @@ func openSQLite(ctx context.Context, rest string, opts Options) (*Store, error) 
 		return nil, dialectSQLite.wrapOpen(err)
 	}
 	s := newStore(dialectSQLite, w, r)
+	s.sealer = opts.Sealer
 	if opts.SearchIndex >= 0 {
 		s.search = newCustomerSearch(opts.SearchIndex)
 	}
@@ -166,6 +167,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 		return nil, dialectPostgres.wrapOpen(err)
 	}
 	s := newStore(dialectPostgres, db, db)
+	s.sealer = opts.Sealer
 	st := opts.StatementTimeout
 	if st <= 0 {
 		st = pgStatementTimeout

@@ -45,6 +45,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -64,6 +65,10 @@ type Options struct {
 	// PostgreSQL: several instances share it, and an index in one of them
 	// would not see the others' writes.
 	SearchIndex int
+	// Sealer seals webhook endpoint secrets for storage and opens them
+	// (internal/token.Sealer). Without one the store refuses to create,
+	// update or read endpoints (EInternal).
+	Sealer gatehouse.Sealer
 }
 
 // Store is the SQL implementation of gatehouse.Store.
@@ -87,6 +92,14 @@ type Store struct {
 	// batch gathers concurrent token checks into one statement on
 	// PostgreSQL (readbatch.go); nil on SQLite.
 	batch *sessionBatcher
+
+	// sealer seals webhook secrets (Options.Sealer); queue takes the jobs
+	// of the webhook events a transaction writes (SetWebhookQueue).
+	sealer gatehouse.Sealer
+	queue  atomic.Pointer[gatehouse.WebhookQueue]
+	// now stamps the webhook writes whose contract method takes no time
+	// (skip, redeliver, the waiting mark).
+	now func() time.Time
 }
 
 var _ gatehouse.Store = (*Store)(nil)
@@ -106,7 +119,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 }
 
 func newStore(d dialect, w, r *sql.DB) *Store {
-	s := &Store{dialect: d, w: w, r: r, stmts: map[string]*sql.Stmt{}}
+	s := &Store{dialect: d, w: w, r: r, stmts: map[string]*sql.Stmt{}, now: time.Now}
 	if d == dialectSQLite {
 		s.gc = newGroupCommitter(w)
 	}

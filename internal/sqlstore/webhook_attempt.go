@@ -1,0 +1,258 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// Webhook attempts and the per-customer order.
+//
+// For one endpoint and customer, an event is attempted only once every
+// earlier (lower seq) one is finished: succeeded or failed for good
+// (succeeded IS NOT NULL) or skipped. BeginWebhookAttempt checks that and,
+// when an earlier one is unfinished, marks the event waiting instead; the
+// earlier one's FinishWebhookAttempt (final) or SkipWebhookEvent enqueues
+// the lowest waiting event of the key and clears its mark. The check and
+// the mark must not interleave with the finish of the earlier event, or
+// the finish could look for waiting events before the mark is written and
+// the event would never be enqueued again:
+//   - SQLite has one writer, and every one of these runs in a write
+//     transaction: they are serial.
+//   - PostgreSQL: the check locks the unfinished earlier rows FOR UPDATE
+//     (all of them, no LIMIT: under READ COMMITTED a locked row that
+//     changed is re-checked, and a LIMIT could then hide the others). A
+//     finish updates its own row first, so it either commits before the
+//     check reads the row (then the row is finished and not returned), or
+//     waits for the check's transaction, and its later statements see the
+//     committed mark. Both take the earlier row's lock before touching the
+//     later one, so they cannot deadlock.
+//
+// Events without a customer (CustomerID "") are not ordered.
+
+// forUpdate is the row-lock clause of the dialect (SQLite's write
+// transactions already exclude each other).
+func (s *Store) forUpdate() string {
+	if s.dialect == dialectPostgres {
+		return ` FOR UPDATE`
+	}
+	return ``
+}
+
+// eventKey is what the ordering needs of an event row.
+type eventKey struct {
+	seq                    int64
+	orgID, endpointID, cus string
+}
+
+// lockEvent reads (on PostgreSQL: locks) the event with id in tx.
+func (s *Store) lockEvent(ctx context.Context, tx *sql.Tx, id string) (eventKey, error) {
+	var k eventKey
+	err := tx.QueryRowContext(ctx, s.q(`SELECT seq, organization_id, endpoint_id, customer_id FROM webhook_events WHERE id = ?`+s.forUpdate()), id).
+		Scan(&k.seq, &k.orgID, &k.endpointID, &k.cus)
+	return k, errNotFoundRow(err)
+}
+
+// BeginWebhookAttempt loads the event with id, its endpoint (deleted or
+// not) and its delivery count. It returns nil and marks the event waiting
+// when an earlier event of its endpoint and customer is unfinished and
+// redeliver is false. It also returns nil, changing nothing, for an event
+// that is already finished or skipped when redeliver is false: a duplicate
+// job (one rescued after its attempt committed) has nothing left to do.
+// ENotFound when there is no such event.
+func (s *Store) BeginWebhookAttempt(ctx context.Context, id string, redeliver bool) (*gatehouse.WebhookAttempt, error) {
+	var a *gatehouse.WebhookAttempt
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		a = nil
+		ev, seq, err := s.scanEvent(tx.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+`, ev.seq FROM webhook_events ev WHERE ev.id = ?`), id))
+		if err != nil {
+			return errNotFoundRow(err)
+		}
+		if !redeliver {
+			if ev.Succeeded != nil || ev.Skipped {
+				return nil
+			}
+			if wait, err := s.earlierUnfinished(ctx, tx, ev, seq); err != nil || wait {
+				return err
+			}
+		}
+		a = &gatehouse.WebhookAttempt{Event: ev}
+		if a.Endpoint, err = s.scanEndpoint(tx.QueryRowContext(ctx, s.q(`SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id = ?`), ev.EndpointID)); err != nil {
+			return fmt.Errorf("find webhook endpoint %s: %w", ev.EndpointID, err)
+		}
+		return tx.QueryRowContext(ctx, s.q(`SELECT count(*) FROM webhook_deliveries WHERE event_id = ?`), id).Scan(&a.Deliveries)
+	})
+	if err != nil {
+		return nil, s.wrap(err, "begin webhook attempt %s", id)
+	}
+	return a, nil
+}
+
+// earlierUnfinished reports whether an earlier event of ev's endpoint and
+// customer is unfinished, locking those rows, and marks ev waiting if so.
+func (s *Store) earlierUnfinished(ctx context.Context, tx *sql.Tx, ev *gatehouse.WebhookEvent, seq int64) (bool, error) {
+	if ev.CustomerID == "" {
+		return false, nil
+	}
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT seq FROM webhook_events
+		WHERE endpoint_id = ? AND customer_id = ? AND seq < ? AND succeeded IS NULL AND NOT skipped`+s.forUpdate()),
+		ev.EndpointID, ev.CustomerID, seq)
+	if err != nil {
+		return false, err
+	}
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || n == 0 {
+		return false, err
+	}
+	_, err = tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET waiting = ? WHERE id = ?`), true, ev.ID)
+	return true, err
+}
+
+// releaseNext enqueues the lowest waiting event of k's endpoint and
+// customer and clears its mark.
+func (s *Store) releaseNext(ctx context.Context, tx *sql.Tx, k eventKey) error {
+	if k.cus == "" {
+		return nil
+	}
+	var next string
+	err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM webhook_events
+		WHERE endpoint_id = ? AND customer_id = ? AND succeeded IS NULL AND NOT skipped AND waiting = ?
+		ORDER BY seq LIMIT 1`+s.forUpdate()), k.endpointID, k.cus, true).Scan(&next)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET waiting = ? WHERE id = ?`), false, next); err != nil {
+		return err
+	}
+	return s.enqueue(ctx, tx, []gatehouse.WebhookJob{{EventID: next}})
+}
+
+// FinishWebhookAttempt records d, an attempt of d.EventID (an ID is
+// generated when d.ID is empty; a zero CreatedAt is now). Every attempt
+// sets the event's last HTTP code and modified_at (d.CreatedAt). With
+// final set the event is finished (Succeeded = d.Succeeded); a failure
+// then checks the endpoint's WebhookFailureThreshold latest finished
+// events and, when all failed, disables the endpoint and skips its
+// pending events (disabled reports that this call disabled it); last the
+// next waiting event of the customer is enqueued. ENotFound when there is
+// no such event.
+func (s *Store) FinishWebhookAttempt(ctx context.Context, d *gatehouse.WebhookDelivery, final bool) (disabled bool, err error) {
+	if d.ID == "" {
+		d.ID = newID()
+	}
+	if d.CreatedAt.IsZero() {
+		d.CreatedAt = s.now()
+	}
+	d.CreatedAt = norm(d.CreatedAt)
+	normPtr(d.ModifiedAt)
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		disabled = false
+		k, err := s.lockEvent(ctx, tx, d.EventID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO webhook_deliveries (id, organization_id, endpoint_id, event_id, created_at, modified_at, succeeded, http_code, response)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), d.ID, k.orgID, k.endpointID, d.EventID, micros(d.CreatedAt), microsPtr(d.ModifiedAt),
+			d.Succeeded, intPtr(d.HTTPCode), nullStr(d.Response))
+		if err != nil {
+			return err
+		}
+		if !final {
+			_, err := tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET last_http_code = ?, modified_at = ? WHERE id = ?`),
+				intPtr(d.HTTPCode), micros(d.CreatedAt), d.EventID)
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET succeeded = ?, last_http_code = ?, modified_at = ?, waiting = ? WHERE id = ?`),
+			d.Succeeded, intPtr(d.HTTPCode), micros(d.CreatedAt), false, d.EventID)
+		if err != nil {
+			return err
+		}
+		if !d.Succeeded {
+			if disabled, err = s.autoDisable(ctx, tx, k.endpointID, d.CreatedAt); err != nil {
+				return err
+			}
+		}
+		return s.releaseNext(ctx, tx, k)
+	})
+	if err != nil {
+		return false, s.wrap(err, "finish webhook attempt of %s", d.EventID)
+	}
+	return disabled, nil
+}
+
+// autoDisable disables the endpoint when its WebhookFailureThreshold
+// latest finished events (by seq: creation order, as Polar orders them by
+// created_at) all failed, and skips its pending events. It reports whether
+// it disabled the endpoint (false when it already was).
+func (s *Store) autoDisable(ctx context.Context, tx *sql.Tx, endpointID string, now time.Time) (bool, error) {
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT succeeded FROM webhook_events
+		WHERE endpoint_id = ? AND succeeded IS NOT NULL ORDER BY seq DESC LIMIT ?`), endpointID, gatehouse.WebhookFailureThreshold)
+	if err != nil {
+		return false, err
+	}
+	failed := 0
+	for rows.Next() {
+		var ok bool
+		if err := rows.Scan(&ok); err != nil {
+			rows.Close()
+			return false, err
+		}
+		if !ok {
+			failed++
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || failed < gatehouse.WebhookFailureThreshold {
+		return false, err
+	}
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE webhook_endpoints SET enabled = ?, modified_at = ? WHERE id = ? AND enabled = ?`),
+		false, micros(now), endpointID, true)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n == 0 {
+		return false, err
+	}
+	_, err = tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET skipped = ?, waiting = ?, modified_at = ?
+		WHERE endpoint_id = ? AND succeeded IS NULL AND NOT skipped`), true, false, micros(now), endpointID)
+	return true, err
+}
+
+// SkipWebhookEvent marks an unfinished event skipped (its endpoint is
+// disabled or deleted) and enqueues the next waiting event of its
+// customer. A finished event keeps its outcome. ENotFound when there is no
+// such event.
+func (s *Store) SkipWebhookEvent(ctx context.Context, id string) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		k, err := s.lockEvent(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET skipped = ?, waiting = ?, modified_at = ? WHERE id = ? AND succeeded IS NULL`),
+			true, false, micros(s.now()), id)
+		if err != nil {
+			return err
+		}
+		return s.releaseNext(ctx, tx, k)
+	})
+	return s.wrap(err, "skip webhook event %s", id)
+}
+
+// intPtr is the stored form of an optional int.
+func intPtr(v *int) any {
+	if v == nil {
+		return nil
+	}
+	return *v
+}

@@ -115,17 +115,37 @@ func checkSchema(ctx context.Context, st *sqlstore.Store, migrate bool, log *slo
 	return nil
 }
 
-// hasher returns the token hasher, resolving the secret: the flag, else on
-// SQLite the secret file beside the database (created on first use).
+// hasher returns the token hasher under secrets.
 func (d *dbFlags) hasher(log *slog.Logger) (*token.Hasher, error) {
+	secret, prev, err := d.secrets(log)
+	if err != nil {
+		return nil, err
+	}
+	return token.NewHasher(secret, prev...), nil
+}
+
+// sealer returns the sealer of webhook secrets under the same secrets as
+// hasher: a rotation of --secret keeps opening what the previous one
+// sealed.
+func (d *dbFlags) sealer(log *slog.Logger) (*token.Sealer, error) {
+	secret, prev, err := d.secrets(log)
+	if err != nil {
+		return nil, err
+	}
+	return token.NewSealer(secret, prev...)
+}
+
+// secrets resolves the current secret (the flag, else on SQLite the secret
+// file beside the database, created on first use) and the previous ones.
+func (d *dbFlags) secrets(log *slog.Logger) (string, []string, error) {
 	secret := d.secret
 	if secret == "" {
 		if !d.isSQLite() {
-			return nil, errors.New("a secret is required on PostgreSQL: set --secret or GATEHOUSE_SECRET, the same on every instance")
+			return "", nil, errors.New("a secret is required on PostgreSQL: set --secret or GATEHOUSE_SECRET, the same on every instance")
 		}
 		var err error
 		if secret, err = sqliteSecret(d.sqlitePath()+secretFileSuffix, log); err != nil {
-			return nil, err
+			return "", nil, err
 		}
 	}
 	var prev []string
@@ -134,7 +154,7 @@ func (d *dbFlags) hasher(log *slog.Logger) (*token.Hasher, error) {
 			prev = append(prev, s)
 		}
 	}
-	return token.NewHasher(secret, prev...), nil
+	return secret, prev, nil
 }
 
 // sqliteSecret reads the generated secret at path, creating it (32 random

@@ -65,7 +65,11 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 			return fmt.Errorf("--secret-scanning-keys: %w", err)
 		}
 	}
-	st, err := c.db.open(ctx, sqlstore.Options{MaxConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout, SearchIndex: c.searchIndex()})
+	sealer, err := c.db.sealer(log)
+	if err != nil {
+		return err
+	}
+	st, err := c.db.open(ctx, sqlstore.Options{MaxConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout, SearchIndex: c.searchIndex(), Sealer: sealer})
 	if err != nil {
 		return err
 	}

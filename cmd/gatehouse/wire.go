@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/token"
 	"github.com/gatehouse/gatehouse/internal/web"
+	"github.com/gatehouse/gatehouse/internal/webhooks"
 )
 
 // wired is the server's handlers and the background work behind them.
@@ -82,8 +83,11 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 		Block:              c.loginBlock,
 	})
 	api := httpapi.New(httpapi.Config{
-		Store:          d.store,
-		Customers:      cs,
+		Store:     d.store,
+		Customers: cs,
+		// Private URLs stay refused until --webhooks-allow-private-urls
+		// is wired with the sender.
+		Webhooks:       webhooks.NewEndpoints(d.store, time.Now, false),
 		Hasher:         d.hasher,
 		PublicURL:      d.publicURL,
 		SessionTTL:     c.sessionTTL,

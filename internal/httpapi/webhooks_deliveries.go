@@ -135,7 +135,10 @@ func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) e
 }
 
 // redeliverWebhookEvent is POST /v1/webhooks/events/{id}/redeliver: 202
-// with no body; the delivery happens in the background.
+// and the delivery happens in the background. The body is JSON null, as
+// Polar's (FastAPI's answer for a handler returning None): both official
+// SDKs parse the 202 as JSON and fail on an empty body (0.49 with
+// "Unexpected Status or Content-Type", 1.0.1 with a SyntaxError).
 func (s *Server) redeliverWebhookEvent(w http.ResponseWriter, r *http.Request) error {
 	id, fe := pathWebhookID(r)
 	if fe != nil {
@@ -144,6 +147,6 @@ func (s *Server) redeliverWebhookEvent(w http.ResponseWriter, r *http.Request) e
 	if err := s.webhooks.Redeliver(r.Context(), orgOf(r), id); err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusAccepted)
+	writeBody(w, http.StatusAccepted, []byte("null"))
 	return nil
 }

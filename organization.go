@@ -54,6 +54,8 @@ const (
 	ScopeCustomerSessionsWrite Scope = "customer_sessions:write"
 	ScopeCustomerPortalRead    Scope = "customer_portal:read"
 	ScopeCustomerPortalWrite   Scope = "customer_portal:write"
+	ScopeWebhooksRead          Scope = "webhooks:read"
+	ScopeWebhooksWrite         Scope = "webhooks:write"
 )
 
 // OrganizationScopes lists the scopes an organization access token may be
@@ -61,6 +63,7 @@ const (
 var OrganizationScopes = []Scope{
 	ScopeCustomersRead, ScopeCustomersWrite,
 	ScopeCustomerSessionsRead, ScopeCustomerSessionsWrite,
+	ScopeWebhooksRead, ScopeWebhooksWrite,
 }
 
 // ParseScopes splits a comma- or space-separated scope list, rejecting

@@ -1,6 +1,7 @@
 package gatehouse
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -34,5 +35,16 @@ func TestValidSlug(t *testing.T) {
 		if got := ValidSlug(tt.slug); got != tt.want {
 			t.Errorf("ValidSlug(%q): got %v, want %v", tt.slug, got, tt.want)
 		}
+	}
+}
+
+func TestParseScopesWebhooks(t *testing.T) {
+	got, err := ParseScopes("webhooks:read,webhooks:write customers:read")
+	want := []Scope{ScopeWebhooksRead, ScopeWebhooksWrite, ScopeCustomersRead}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("ParseScopes = %v, %v; want %v", got, err, want)
+	}
+	if _, err := ParseScopes("webhooks:admin"); ErrorCodeOf(err) != EInvalid {
+		t.Errorf("ParseScopes(webhooks:admin) = %v, want EInvalid", err)
 	}
 }

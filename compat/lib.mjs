@@ -41,3 +41,25 @@ export async function rejection(fn) {
   }
   throw new Error("expected the call to fail, it succeeded");
 }
+
+/** Every value of Polar's WebhookEventType (Gatehouse accepts them all). */
+export const polarEventTypes = [
+  "checkout.created", "checkout.updated", "checkout.expired",
+  "customer.created", "customer.updated", "customer.deleted", "customer.state_changed",
+  "customer_seat.assigned", "customer_seat.claimed", "customer_seat.revoked",
+  "member.created", "member.updated", "member.deleted",
+  "order.created", "order.updated", "order.paid", "order.refunded",
+  "subscription.created", "subscription.updated", "subscription.active", "subscription.canceled",
+  "subscription.uncanceled", "subscription.cycled", "subscription.revoked", "subscription.past_due",
+  "subscription.paused", "subscription.resumed",
+  "refund.created", "refund.updated", "product.created", "product.updated",
+  "discount.created", "discount.updated", "discount.deleted",
+  "benefit.created", "benefit.updated",
+  "benefit_grant.created", "benefit_grant.cycled", "benefit_grant.updated", "benefit_grant.revoked",
+  "organization.updated",
+];
+
+/** A public https URL for webhook endpoints that are never sent to. */
+export function hookURL(run, name) {
+  return `https://hooks.example.com/${run}/${name}`;
+}

@@ -6,7 +6,7 @@ import { Polar } from "sdk049";
 import { ResourceNotFound } from "sdk049/models/errors/resourcenotfound.js";
 import { HTTPValidationError } from "sdk049/models/errors/httpvalidationerror.js";
 import { SDKError } from "sdk049/models/errors/sdkerror.js";
-import { baseUrl, token, orgSlug, runTag, email, unknownId, rejection } from "./lib.mjs";
+import { baseUrl, token, orgSlug, runTag, email, unknownId, rejection, polarEventTypes, hookURL } from "./lib.mjs";
 
 const polar = new Polar({ accessToken: token, serverURL: baseUrl });
 const run = runTag("v049");
@@ -173,4 +173,64 @@ test("0.49 bad credentials are SDKError 401", async () => {
   const portal = await rejection(() => polar.customerPortal.customers.get({ customerSession: token }));
   assert.ok(portal instanceof SDKError, `organization token on the portal: got ${portal}`);
   assert.equal(portal.statusCode, 401);
+});
+
+test("0.49 webhook endpoints", async () => {
+  const ep = await polar.webhooks.createWebhookEndpoint({
+    url: hookURL(run, "all"), format: "raw", events: polarEventTypes, name: "every type",
+  });
+  assert.equal(ep.url, hookURL(run, "all"));
+  assert.equal(ep.format, "raw");
+  assert.equal(ep.name, "every type");
+  assert.deepEqual(ep.events, polarEventTypes);
+  assert.ok(ep.events.includes("order.created"));
+  assert.equal(ep.enabled, true);
+  assert.equal(ep.modifiedAt, null);
+  assert.ok(ep.createdAt instanceof Date);
+  assert.match(ep.secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+
+  const got = await polar.webhooks.getWebhookEndpoint({ id: ep.id });
+  assert.equal(got.secret, ep.secret);
+  assert.equal(got.organizationId, ep.organizationId);
+
+  const ids = [];
+  for await (const page of await polar.webhooks.listWebhookEndpoints({ limit: 100 })) {
+    for (const e of page.result.items) ids.push(e.id);
+  }
+  assert.ok(ids.includes(ep.id), "the new endpoint is listed");
+
+  const up = await polar.webhooks.updateWebhookEndpoint({
+    id: ep.id, webhookEndpointUpdate: { name: "renamed", events: ["customer.created", "order.created"], enabled: false, format: "slack" },
+  });
+  assert.equal(up.name, "renamed");
+  assert.deepEqual(up.events, ["customer.created", "order.created"]);
+  assert.equal(up.enabled, false);
+  assert.equal(up.format, "slack");
+  assert.equal(up.url, ep.url);
+  assert.ok(up.modifiedAt instanceof Date);
+
+  const rot = await polar.webhooks.resetWebhookEndpointSecret({ id: ep.id });
+  assert.notEqual(rot.secret, ep.secret);
+  assert.match(rot.secret, /^whsec_/);
+
+  const bad = await rejection(() => polar.webhooks.createWebhookEndpoint({ url: "https://localhost/h", format: "raw", events: [] }));
+  assert.ok(bad instanceof HTTPValidationError, `localhost URL: got ${bad}`);
+  assert.deepEqual(bad.detail[0].loc, ["body", "url"]);
+  assert.match(bad.detail[0].msg, /cannot point to localhost or private IP addresses/);
+
+  const deliveries = await polar.webhooks.listWebhookDeliveries({
+    endpointId: [ep.id], succeeded: false, httpCodeClass: "5xx", eventType: ["customer.created", "order.created"],
+    startTimestamp: new Date(Date.now() - 3600e3), endTimestamp: new Date(Date.now() + 3600e3), query: "500", limit: 5,
+  });
+  for await (const page of deliveries) {
+    assert.deepEqual(page.result.items, []);
+    assert.deepEqual(page.result.pagination, { totalCount: 0, maxPage: 0 });
+  }
+
+  const missing = await rejection(() => polar.webhooks.redeliverWebhookEvent({ id: unknownId }));
+  assert.ok(missing instanceof ResourceNotFound, `redeliver unknown event: got ${missing}`);
+
+  await polar.webhooks.deleteWebhookEndpoint({ id: ep.id });
+  const gone = await rejection(() => polar.webhooks.getWebhookEndpoint({ id: ep.id }));
+  assert.ok(gone instanceof ResourceNotFound, `deleted endpoint: got ${gone}`);
 });

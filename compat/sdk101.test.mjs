@@ -7,7 +7,7 @@ import * as v202604 from "sdk101/2026-04";
 import * as v202610 from "sdk101/2026-10";
 import * as v202701 from "sdk101/2027-01";
 import { PolarClientError } from "sdk101";
-import { baseUrl, token, orgSlug, runTag, email, unknownId, rejection } from "./lib.mjs";
+import { baseUrl, token, orgSlug, runTag, email, unknownId, rejection, polarEventTypes, hookURL } from "./lib.mjs";
 
 const { createPolar, errors } = v202610;
 const polar = createPolar({ accessToken: token, baseUrl });
@@ -208,4 +208,50 @@ test("1.0.1 bad credentials are PolarClientError 401", async () => {
   assert.ok(portal instanceof PolarClientError, `organization token on the portal: got ${portal}`);
   assert.equal(portal.statusCode, 401);
   assert.ok(!(portal instanceof errors.ResourceNotFound));
+});
+
+const endpointKeys = ["created_at", "modified_at", "id", "url", "name", "format", "secret", "organization_id", "events", "enabled"];
+
+test("1.0.1 webhook endpoints", async () => {
+  const ep = await polar.webhooks.createWebhookEndpoint({ url: ` ${hookURL(run, "all")} `, format: "raw", events: polarEventTypes });
+  for (const k of endpointKeys) assert.ok(k in ep, `endpoint lacks ${k}`);
+  assert.equal(ep.url, hookURL(run, "all"));
+  assert.equal(ep.name, null);
+  assert.deepEqual(ep.events, polarEventTypes);
+  assert.equal(ep.enabled, true);
+  assert.equal(ep.modified_at, null);
+  assert.match(ep.secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+
+  assert.equal((await polar.webhooks.getWebhookEndpoint(ep.id)).secret, ep.secret);
+  const list = await polar.webhooks.listWebhookEndpoints({ limit: 100 });
+  assert.ok(list.items.some((e) => e.id === ep.id), "the new endpoint is listed");
+  assert.ok(list.pagination.total_count >= 1);
+
+  const up = await polar.webhooks.updateWebhookEndpoint(ep.id, { name: "renamed", url: null, enabled: false });
+  assert.equal(up.name, "renamed");
+  assert.equal(up.url, ep.url);
+  assert.equal(up.enabled, false);
+  assert.match(up.modified_at, /Z$/);
+
+  const rot = await polar.webhooks.resetWebhookEndpointSecret(ep.id);
+  assert.notEqual(rot.secret, ep.secret);
+
+  const bad = await rejection(() => polar.webhooks.createWebhookEndpoint({ url: "http://example.com/h", format: "raw", events: ["nope"] }));
+  assert.ok(bad instanceof errors.HTTPValidationError, `http URL and unknown type: got ${bad}`);
+  assert.equal(bad.statusCode, 422);
+  assert.deepEqual(bad.error.detail.map((d) => d.loc), [["body", "url"], ["body", "events", 0]]);
+
+  const deliveries = await polar.webhooks.listWebhookDeliveries({
+    endpoint_id: [ep.id], succeeded: true, http_code_class: "2xx", event_type: ["customer.updated"],
+    start_timestamp: new Date(Date.now() - 3600e3).toISOString(), query: ep.id.slice(0, 8), page: 1, limit: 10,
+  });
+  assert.deepEqual(deliveries, { items: [], pagination: { total_count: 0, max_page: 0 } });
+
+  const missing = await rejection(() => polar.webhooks.redeliverWebhookEvent(unknownId));
+  assert.ok(missing instanceof errors.ResourceNotFound, `redeliver unknown event: got ${missing}`);
+  assert.equal(missing.statusCode, 404);
+
+  await polar.webhooks.deleteWebhookEndpoint(ep.id);
+  const gone = await rejection(() => polar.webhooks.getWebhookEndpoint(ep.id));
+  assert.ok(gone instanceof errors.ResourceNotFound, `deleted endpoint: got ${gone}`);
 });

@@ -130,8 +130,7 @@ func checkSchema(ctx context.Context, st *sqlstore.Store, migrate bool, log *slo
 	return nil
 }
 
-// hasher returns the token hasher, resolving the secret: the flag, else on
-// SQLite the secret file beside the database (created on first use).
+// hasher returns the token hasher under secrets.
 func (d *dbFlags) hasher(log *slog.Logger) (*token.Hasher, error) {
 	secret, prev, err := d.secrets(log)
 	if err != nil {

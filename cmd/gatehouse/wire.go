@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/token"
 	"github.com/gatehouse/gatehouse/internal/web"
+	"github.com/gatehouse/gatehouse/internal/webhooks"
 )
 
 // wired is the server's handlers and the background work behind them.
@@ -84,6 +85,7 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 	api, err := httpapi.New(httpapi.Config{
 		Store:          d.store,
 		Customers:      cs,
+		Webhooks:       webhooks.NewEndpoints(d.store, time.Now, c.webhooksAllowPrivate),
 		Hasher:         d.hasher,
 		MaxSessionTTL:  c.maxSessionTTL,
 		Now:            time.Now,

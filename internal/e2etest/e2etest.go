@@ -26,7 +26,7 @@ const MainPackage = "github.com/gatehouse/gatehouse/cmd/gatehouse"
 
 // AllScopes is every organization access-token scope, as "gatehouse token
 // create --scopes" takes them.
-const AllScopes = "customers:read,customers:write,customer_sessions:read,customer_sessions:write"
+const AllScopes = "customers:read,customers:write,customer_sessions:read,customer_sessions:write,webhooks:read,webhooks:write"
 
 // CLITimeout bounds one RunCLI call.
 const CLITimeout = time.Minute

@@ -160,7 +160,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	for _, want := range []string{"GET /v1/customer-sessions/", "GET /v1/customer-sessions/{id}", "DELETE /v1/customer-sessions/{id}",
 		"POST /v1/customer-sessions/revoke", "DELETE /v1/customer-portal/customer-session", "GET /openapi.json",
 		"POST /v1/customer-portal/customer-session/request", "POST /v1/customer-portal/customer-session/authenticate",
-		"POST " + secretScanPattern} {
+		"POST " + secretScanPattern, "GET /v1/webhooks/endpoints", "POST /v1/webhooks/endpoints", "GET /v1/webhooks/endpoints/{id}",
+		"PATCH /v1/webhooks/endpoints/{id}", "DELETE /v1/webhooks/endpoints/{id}", "PATCH /v1/webhooks/endpoints/{id}/secret",
+		"GET /v1/webhooks/deliveries", "POST /v1/webhooks/events/{id}/redeliver"} {
 		if !slices.ContainsFunc(routes, func(rt RouteInfo) bool { return rt.Method+" "+rt.Pattern == want }) {
 			t.Errorf("Routes() lacks %s", want)
 		}
@@ -184,6 +186,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 			// customer_sessions:read passes exactly the routes that list it.
 			if w, reads := e.do(rt.Method, p, "Asread", body), slices.Contains(rt.Scopes, gatehouse.ScopeCustomerSessionsRead); reads == (w.Code == 403) {
 				t.Errorf("%s %s with customer_sessions:read: %d (route scopes %v)", rt.Method, p, w.Code, rt.Scopes)
+			}
+			// webhooks:read passes exactly the routes that list it, and
+			// reaches no other organization route.
+			if w, reads := e.do(rt.Method, p, "Wread", body), slices.Contains(rt.Scopes, gatehouse.ScopeWebhooksRead); reads == (w.Code == 403) {
+				t.Errorf("%s %s with webhooks:read: %d (route scopes %v)", rt.Method, p, w.Code, rt.Scopes)
 			}
 			w := e.do(rt.Method, p, "noscope", body)
 			for _, sc := range rt.Scopes {

@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/webhooks"
 )
 
 // fakeClock is the only fake in these tests.
@@ -98,6 +99,9 @@ func newEnvDSN(t testing.TB, dsn string) *env {
 	e.tok["Asess"] = e.mustToken(e.orgA, []gatehouse.Scope{gatehouse.ScopeCustomerSessionsWrite}, nil)
 	e.tok["Asread"] = e.mustToken(e.orgA, []gatehouse.Scope{gatehouse.ScopeCustomerSessionsRead}, nil)
 	e.tok["B"] = e.mustToken(e.orgB, all, nil)
+	e.tok["W"] = e.mustToken(e.orgA, []gatehouse.Scope{gatehouse.ScopeWebhooksWrite}, nil)
+	e.tok["Wread"] = e.mustToken(e.orgA, []gatehouse.Scope{gatehouse.ScopeWebhooksRead}, nil)
+	e.tok["BW"] = e.mustToken(e.orgB, []gatehouse.Scope{gatehouse.ScopeWebhooksWrite}, nil)
 	e.vars["{orgA}"], e.vars["{orgB}"] = e.orgA.ID, e.orgB.ID
 
 	c := e.mustCreate("A", `{"email":"jane@gmail.com","external_id":"usr_1","name":"Jane Doe","metadata":{"plan":"pro","seats":3}}`)
@@ -120,7 +124,8 @@ const testPublicURL = "http://gh.test"
 // and that login service are closed when the test ends.
 func (e *env) newServer(edit func(*Config)) *Server {
 	e.t.Helper()
-	cfg := Config{Store: e.store, Customers: customers.New(e.store, e.clock.Now), Hasher: e.hasher, Now: e.clock.Now,
+	cfg := Config{Store: e.store, Customers: customers.New(e.store, e.clock.Now), Webhooks: webhooks.NewEndpoints(e.store, e.clock.Now, false),
+		Hasher: e.hasher, Now: e.clock.Now,
 		SecretScanKeys: mustScanKeys(e.t, "k1", &e.scanPriv.PublicKey)}
 	if edit != nil {
 		edit(&cfg)

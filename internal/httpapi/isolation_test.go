@@ -3,6 +3,8 @@ package httpapi
 import (
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse"
 )
 
 // snapshot is everything org A's customer looks like through the API.
@@ -123,4 +125,36 @@ func metaKeys(n int) string {
 		b.WriteString(`"key` + strings.Repeat("x", i%5) + string(rune('a'+i%26)) + string(rune('a'+i/26)) + `":1`)
 	}
 	return b.String()
+}
+
+// TestWebhookIsolation: another organization's endpoint and event IDs
+// answer 404 on every webhook route, and its lists hold none of them.
+func TestWebhookIsolation(t *testing.T) {
+	for name, dsn := range backends {
+		t.Run(name, func(t *testing.T) {
+			e := newEnvDSN(t, dsn(t))
+			q := &jobLog{}
+			e.store.(interface{ SetWebhookQueue(gatehouse.WebhookQueue) }).SetWebhookQueue(q)
+			ep := e.mustEndpoint("W", `{"url":"https://example.com/h","format":"raw","events":["customer.created"]}`)
+			e.vars["{ep}"] = ep["id"].(string)
+			e.vars["{ev}"] = e.mustDeliveries(q, e.vars["{ep}"])
+			before := e.do("GET", "/v1/webhooks/endpoints/{ep}", "W", "").Body.String() + e.do("GET", "/v1/webhooks/deliveries", "W", "").Body.String()
+			jobs := len(q.jobs)
+			runScenarios(t, e, []scenario{
+				{name: "get", method: "GET", path: "/v1/webhooks/endpoints/{ep}", tok: "BW", status: 404, want: `{"error":"ResourceNotFound"}`},
+				{name: "patch", method: "PATCH", path: "/v1/webhooks/endpoints/{ep}", tok: "BW", body: `{"url":"https://evil.example.com/"}`, status: 404},
+				{name: "secret", method: "PATCH", path: "/v1/webhooks/endpoints/{ep}/secret", tok: "BW", status: 404},
+				{name: "delete", method: "DELETE", path: "/v1/webhooks/endpoints/{ep}", tok: "BW", status: 404},
+				{name: "redeliver", method: "POST", path: "/v1/webhooks/events/{ev}/redeliver", tok: "BW", status: 404},
+				{name: "list", method: "GET", path: "/v1/webhooks/endpoints", tok: "BW", status: 200, want: `{"items":[],"pagination":{"total_count":0}}`},
+				{name: "list other org filter", method: "GET", path: "/v1/webhooks/endpoints?organization_id={orgA}", tok: "BW", status: 200, want: `{"items":[]}`},
+				{name: "deliveries", method: "GET", path: "/v1/webhooks/deliveries", tok: "BW", status: 200, want: `{"items":[],"pagination":{"total_count":0}}`},
+				{name: "deliveries by endpoint", method: "GET", path: "/v1/webhooks/deliveries?endpoint_id={ep}&query={ev}", tok: "BW", status: 200, want: `{"items":[]}`},
+			})
+			after := e.do("GET", "/v1/webhooks/endpoints/{ep}", "W", "").Body.String() + e.do("GET", "/v1/webhooks/deliveries", "W", "").Body.String()
+			if after != before || len(q.jobs) != jobs {
+				t.Errorf("org B changed org A's webhooks:\nbefore %s\nafter  %s (jobs %d -> %d)", before, after, jobs, len(q.jobs))
+			}
+		})
+	}
 }

@@ -171,4 +171,39 @@ func runScenario(t *testing.T, e *env) {
 	if !strings.Contains(e.do("GET", "/v1/customers/", "A", "").Body.String(), "items") {
 		t.Error("scenario broke the customer list")
 	}
+	runWebhookScenario(t, e)
+}
+
+// runWebhookScenario drives the webhook routes through their answers.
+func runWebhookScenario(t *testing.T, e *env) {
+	q := &jobLog{}
+	e.store.(interface{ SetWebhookQueue(gatehouse.WebhookQueue) }).SetWebhookQueue(q)
+	ep := e.mustEndpoint("W", `{"url":"https://example.com/h","format":"raw","events":["customer.created","customer_session.created"]}`)
+	e.vars["{ep}"] = ep["id"].(string)
+	e.vars["{ev}"] = e.mustDeliveries(q, e.vars["{ep}"])
+	missing := gatehouse.NewID()
+	steps := []struct{ method, path, tok, body string }{
+		{"GET", "/v1/webhooks/endpoints", "Wread", ""}, {"GET", "/v1/webhooks/endpoints?page=0", "W", ""},
+		{"GET", "/v1/webhooks/endpoints", "", ""}, {"GET", "/v1/webhooks/endpoints", "A", ""},
+		{"POST", "/v1/webhooks/endpoints", "W", `{"url":"https://localhost/","format":"raw","events":[]}`},
+		{"POST", "/v1/webhooks/endpoints", "W", `{"url":"https://e.com/","format":"raw","events":[],"organization_id":"{orgA}"}`},
+		{"POST", "/v1/webhooks/endpoints", "Wread", `{}`},
+		{"GET", "/v1/webhooks/endpoints/{ep}", "W", ""}, {"GET", "/v1/webhooks/endpoints/" + missing, "W", ""},
+		{"GET", "/v1/webhooks/endpoints/x", "W", ""},
+		{"PATCH", "/v1/webhooks/endpoints/{ep}", "W", `{"name":"n","enabled":false}`},
+		{"PATCH", "/v1/webhooks/endpoints/{ep}", "W", `{"url":"ftp://x"}`},
+		{"PATCH", "/v1/webhooks/endpoints/" + missing, "W", `{}`},
+		{"PATCH", "/v1/webhooks/endpoints/{ep}/secret", "W", ""}, {"PATCH", "/v1/webhooks/endpoints/" + missing + "/secret", "W", ""},
+		{"GET", "/v1/webhooks/deliveries?succeeded=true&event_type=customer.created&http_code_class=2xx", "Wread", ""},
+		{"GET", "/v1/webhooks/deliveries?start_timestamp=yesterday", "W", ""},
+		{"POST", "/v1/webhooks/events/{ev}/redeliver", "W", ""}, {"POST", "/v1/webhooks/events/" + missing + "/redeliver", "W", ""},
+		{"POST", "/v1/webhooks/events/x/redeliver", "W", ""},
+		{"DELETE", "/v1/webhooks/endpoints/{ep}", "W", ""}, {"DELETE", "/v1/webhooks/endpoints/{ep}", "W", ""},
+		{"DELETE", "/v1/webhooks/endpoints/x", "W", ""},
+	}
+	for _, st := range steps {
+		if w := e.do(st.method, st.path, st.tok, st.body); w.Code >= 500 {
+			t.Errorf("%s %s: %d %s", st.method, st.path, w.Code, w.Body)
+		}
+	}
 }

@@ -47,6 +47,8 @@ var (
 	sessionsWrite  = []gatehouse.Scope{gatehouse.ScopeCustomerSessionsWrite}
 	portalRead     = []gatehouse.Scope{gatehouse.ScopeCustomerPortalRead, gatehouse.ScopeCustomerPortalWrite}
 	portalWrite    = []gatehouse.Scope{gatehouse.ScopeCustomerPortalWrite}
+	webhooksRead   = []gatehouse.Scope{gatehouse.ScopeWebhooksRead, gatehouse.ScopeWebhooksWrite}
+	webhooksWrite  = []gatehouse.Scope{gatehouse.ScopeWebhooksWrite}
 )
 
 // secretScanPattern is the GitHub secret-scanning route, which exists only
@@ -81,6 +83,16 @@ func (s *Server) routes() []route {
 		{RouteInfo{"POST", "/v1/customer-sessions/revoke", org, sessionsWrite}, s.revokeCustomerSessions},
 		{RouteInfo{"GET", "/v1/customer-sessions/{id}", org, sessionsRead}, s.getSession},
 		{RouteInfo{"DELETE", "/v1/customer-sessions/{id}", org, sessionsWrite}, s.revokeSession},
+
+		// Polar spells the webhook routes without a trailing slash.
+		{RouteInfo{"GET", "/v1/webhooks/endpoints", org, webhooksRead}, s.listWebhookEndpoints},
+		{RouteInfo{"POST", "/v1/webhooks/endpoints", org, webhooksWrite}, s.createWebhookEndpoint},
+		{RouteInfo{"GET", "/v1/webhooks/endpoints/{id}", org, webhooksRead}, s.getWebhookEndpoint},
+		{RouteInfo{"PATCH", "/v1/webhooks/endpoints/{id}", org, webhooksWrite}, s.updateWebhookEndpoint},
+		{RouteInfo{"DELETE", "/v1/webhooks/endpoints/{id}", org, webhooksWrite}, s.deleteWebhookEndpoint},
+		{RouteInfo{"PATCH", "/v1/webhooks/endpoints/{id}/secret", org, webhooksWrite}, s.resetWebhookEndpointSecret},
+		{RouteInfo{"GET", "/v1/webhooks/deliveries", org, webhooksRead}, s.listWebhookDeliveries},
+		{RouteInfo{"POST", "/v1/webhooks/events/{id}/redeliver", org, webhooksWrite}, s.redeliverWebhookEvent},
 
 		{RouteInfo{"GET", "/v1/customer-portal/customers/me", cust, portalRead}, s.portalMe},
 		{RouteInfo{"PATCH", "/v1/customer-portal/customers/me", cust, portalWrite}, s.portalUpdateMe},

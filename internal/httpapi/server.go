@@ -29,14 +29,17 @@ import (
 )
 
 // Config holds the server's dependencies and settings. Store, Customers,
-// Hasher and Login are required; every other field may stay zero and gets
-// the documented default.
+// Webhooks, Hasher and Login are required; every other field may stay zero
+// and gets the documented default.
 type Config struct {
 	Store gatehouse.Store
 	// Customers makes every change to a customer (the handlers only
 	// decode, call it and encode); it writes to Store.
 	Customers gatehouse.CustomerService
-	Hasher    *token.Hasher
+	// Webhooks owns the organization's webhook endpoints (the rules, and
+	// the reads the webhook routes make).
+	Webhooks gatehouse.WebhookEndpointService
+	Hasher   *token.Hasher
 	// Login mints every session and runs the e-mailed code flow; it owns
 	// the session lifetime and the portal's public URL. Its owner closes
 	// it, after Server.Close.
@@ -86,6 +89,7 @@ const DefaultListBodies = 8192
 type Server struct {
 	store     gatehouse.Store
 	customers gatehouse.CustomerService
+	webhooks  gatehouse.WebhookEndpointService
 	bodies    *customerBodies // nil: off
 	hasher    *token.Hasher
 	maxTTL    time.Duration
@@ -128,6 +132,7 @@ func New(cfg Config) (*Server, error) {
 		timeout:   cfg.RequestTimeout,
 		store:     cfg.Store,
 		customers: cfg.Customers,
+		webhooks:  cfg.Webhooks,
 		hasher:    cfg.Hasher,
 		maxTTL:    cfg.MaxSessionTTL,
 		now:       cfg.Now,

@@ -85,6 +85,18 @@ func TestResponseSchemasMirrorAPITypes(t *testing.T) {
 		{"PortalAuthenticatedUser", apitype.PortalUser{Type: "customer", Email: new("a@b.co"), CustomerID: testUUID}},
 		{"CustomerOrganizationData", apitype.CustomerOrganizationData{Organization: org, Products: []any{}}},
 		{"CustomerSessionCodeAuthenticateResponse", apitype.AuthenticateResponse{Token: cst}},
+		{"WebhookEndpoint", webhookEndpoint(now)},
+		{"ListResourceWebhookEndpoint", apitype.List[apitype.WebhookEndpoint]{Items: []apitype.WebhookEndpoint{webhookEndpoint(now)}}},
+		{"ListResourceWebhookDelivery", apitype.List[apitype.WebhookDelivery]{Items: []apitype.WebhookDelivery{
+			{CreatedAt: now, ID: testUUID, Succeeded: true, HTTPCode: new(200), Response: new("ok"), WebhookEvent: apitype.WebhookEvent{
+				CreatedAt: now, ModifiedAt: &now, ID: testUUID2, LastHTTPCode: new(200), Succeeded: new(true), Payload: new("{}"), Type: "customer.created"}},
+			{CreatedAt: now, ID: testUUID, Response: new("dial tcp: refused"), WebhookEvent: apitype.WebhookEvent{
+				CreatedAt: now, ID: testUUID2, Type: "order.created", IsArchived: true}}}}},
+		{"WebhookCustomerCreatedPayload", map[string]any{"type": "customer.created", "timestamp": now, "data": fullCustomer()}},
+		{"WebhookCustomerStateChangedPayload", map[string]any{"type": "customer.state_changed", "timestamp": now,
+			"data": apitype.CustomerState{Customer: fullCustomer(), ActiveSubscriptions: []any{}, GrantedBenefits: []any{}, ActiveMeters: []any{}}}},
+		{"WebhookCustomerSessionRevokedPayload", map[string]any{"type": "customer_session.revoked", "timestamp": now,
+			"data": apitype.SessionInfo{ID: testUUID, CreatedAt: now, ExpiresAt: now, RevokedAt: &now, RevokedReason: new("revoked"), Metadata: map[string]any{}, CustomerID: testUUID2}}},
 		{"ValidationError", apitype.ValidationError{Type: "missing", Loc: []any{"body", "email"}, Msg: "Field required"}},
 		{"ValidationError", apitype.ValidationError{Type: "enum", Loc: []any{"query", "sorting", 0}, Msg: "m", Input: "x", Ctx: map[string]any{"a": 1}}},
 	} {
@@ -149,6 +161,10 @@ func TestRequestSchemasCoverAPITypes(t *testing.T) {
 		{"CustomerPortalCustomerUpdate", apitype.PortalCustomerUpdate{BillingName: new("B"), BillingAddress: addr, TaxID: new("1")}},
 		{"CustomerSessionCodeRequest", apitype.CodeRequest{Email: "a@b.co", OrganizationID: testUUID}},
 		{"CustomerSessionCodeAuthenticate", apitype.CodeAuthenticate{Code: "A1B2C3"}},
+		{"WebhookEndpointCreate", apitype.WebhookEndpointCreate{URL: "https://e.com/h", Name: new("n"), Format: "raw",
+			Events: []string{"customer.created", "order.created"}, OrganizationID: new(testUUID)}},
+		{"WebhookEndpointUpdate", apitype.WebhookEndpointUpdate{URL: new("https://e.com/h"), Name: new("n"), Format: new("slack"),
+			Events: &[]string{}, Enabled: new(false)}},
 	} {
 		mustValidate(t, tc.ref, tc.v)
 		b, _ := json.Marshal(tc.v)
@@ -189,4 +205,9 @@ func TestRequestSchemasRejectBadBodies(t *testing.T) {
 	if err := Validate("CustomerCreate", []byte(`{"type":"team"}`)); err != nil {
 		t.Errorf("team without email: %v", err)
 	}
+}
+
+func webhookEndpoint(now apitype.Time) apitype.WebhookEndpoint {
+	return apitype.WebhookEndpoint{CreatedAt: now, ModifiedAt: &now, ID: testUUID, URL: "https://e.com/", Name: new("main"),
+		Format: "raw", Secret: "whsec_x", OrganizationID: testUUID2, Events: []string{"customer.created", "customer_session.created"}, Enabled: true}
 }

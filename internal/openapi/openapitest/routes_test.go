@@ -29,6 +29,10 @@ var apiRoutes = [][2]string{
 	{"GET", "/v1/customer-portal/organizations/{slug}"},
 	{"POST", "/v1/integrations/github/secret-scanning"},
 	{"GET", "/readyz"}, {"GET", "/healthz"}, {"GET", "/openapi.json"},
+	{"GET", "/v1/webhooks/endpoints"}, {"POST", "/v1/webhooks/endpoints"},
+	{"GET", "/v1/webhooks/endpoints/{id}"}, {"PATCH", "/v1/webhooks/endpoints/{id}"}, {"DELETE", "/v1/webhooks/endpoints/{id}"},
+	{"PATCH", "/v1/webhooks/endpoints/{id}/secret"}, {"GET", "/v1/webhooks/deliveries"},
+	{"POST", "/v1/webhooks/events/{id}/redeliver"},
 }
 
 func TestDocumentCoversEveryRoute(t *testing.T) {

@@ -23,6 +23,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/webhooks"
 )
 
 // The credentials of the matrix. "valid" is the control: the route's own
@@ -166,7 +167,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	log := slog.New(slog.NewTextHandler(logw, nil))
 	svc := login.New(login.Config{Store: st, Customers: customers.New(st, nil), Hasher: e.h, Logger: log, PublicURL: "http://127.0.0.1"})
 	t.Cleanup(func() { _ = svc.Close(context.Background()) })
-	api, err := httpapi.New(httpapi.Config{Store: st, Customers: customers.New(st, nil), Hasher: e.h, Login: svc, Logger: log})
+	api, err := httpapi.New(httpapi.Config{Store: st, Customers: customers.New(st, nil), Webhooks: webhooks.NewEndpoints(st, nil, false), Hasher: e.h, Login: svc, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,6 +125,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("httpapi: config: Hasher is required")
 	case cfg.Customers == nil:
 		return nil, errors.New("httpapi: config: Customers is required")
+	case cfg.Webhooks == nil:
+		return nil, errors.New("httpapi: config: Webhooks is required")
 	case cfg.Login == nil:
 		return nil, errors.New("httpapi: config: Login is required")
 	}

@@ -36,12 +36,13 @@ func TestListBodiesOnlyWithSharingStore(t *testing.T) {
 // or customers service is an error naming the field, not a server that fails later.
 func TestNewRequiresDependencies(t *testing.T) {
 	e := newEnv(t)
-	full := Config{Store: e.store, Customers: e.srv.customers, Hasher: e.hasher, Login: e.srv.login}
+	full := Config{Store: e.store, Customers: e.srv.customers, Webhooks: e.srv.webhooks, Hasher: e.hasher, Login: e.srv.login}
 	for field, edit := range map[string]func(*Config){
 		"Store":     func(c *Config) { c.Store = nil },
 		"Hasher":    func(c *Config) { c.Hasher = nil },
 		"Login":     func(c *Config) { c.Login = nil },
 		"Customers": func(c *Config) { c.Customers = nil },
+		"Webhooks":  func(c *Config) { c.Webhooks = nil },
 	} {
 		cfg := full
 		edit(&cfg)

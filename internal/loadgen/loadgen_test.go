@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/webhooks"
 )
 
 // mustServer starts the real API on a real SQLite file and returns a client
@@ -37,7 +38,7 @@ func mustServer(t *testing.T) *client.Client {
 	}
 	svc := login.New(login.Config{Store: st, Customers: customers.New(st, nil), Hasher: h, PublicURL: "http://127.0.0.1"})
 	t.Cleanup(func() { _ = svc.Close(context.Background()) })
-	api, err := httpapi.New(httpapi.Config{Store: st, Customers: customers.New(st, nil), Hasher: h, Login: svc})
+	api, err := httpapi.New(httpapi.Config{Store: st, Customers: customers.New(st, nil), Webhooks: webhooks.NewEndpoints(st, nil, false), Hasher: h, Login: svc})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/webhooks"
 )
 
 // clock is the only fake in these tests: a settable time.
@@ -71,7 +72,7 @@ func mustFixture(t *testing.T, opts ...func(*login.Config)) *fixture {
 	}
 	svc := login.New(lc)
 	t.Cleanup(func() { _ = svc.Close(context.Background()) })
-	api, err := httpapi.New(httpapi.Config{Store: st, Customers: cs, Hasher: hasher, Login: svc, Now: clk.Now})
+	api, err := httpapi.New(httpapi.Config{Store: st, Customers: cs, Webhooks: webhooks.NewEndpoints(st, clk.Now, false), Hasher: hasher, Login: svc, Now: clk.Now})
 	if err != nil {
 		t.Fatalf("httpapi.New: %v", err)
 	}

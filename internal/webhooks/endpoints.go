@@ -2,8 +2,6 @@ package webhooks
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/validate"
+	"github.com/gatehouse/gatehouse/webhook"
 )
 
 // Endpoints implements gatehouse.WebhookEndpointService on a WebhookStore.
@@ -82,10 +81,7 @@ func (s *Endpoints) Create(ctx context.Context, orgID string, in gatehouse.Webho
 		return nil, gatehouse.InvalidSchema(errs...)
 	}
 	if secret == "" {
-		var err error
-		if secret, err = newSecret(); err != nil {
-			return nil, err
-		}
+		secret = webhook.NewSecret()
 	}
 	e := &gatehouse.WebhookEndpoint{
 		ID: gatehouse.NewID(), OrganizationID: orgID, CreatedAt: s.clock(),
@@ -151,10 +147,7 @@ func (s *Endpoints) RotateSecret(ctx context.Context, orgID, id string) (*gateho
 	if err != nil {
 		return nil, err
 	}
-	secret, err := newSecret()
-	if err != nil {
-		return nil, err
-	}
+	secret := webhook.NewSecret()
 	e := *cur
 	old, until := cur.Secret, s.clock().Add(gatehouse.WebhookSecretOverlap)
 	e.Secret, e.PreviousSecret, e.PreviousSecretUntil = secret, &old, &until
@@ -316,16 +309,4 @@ func appendFE(errs []gatehouse.FieldError, fe *gatehouse.FieldError) []gatehouse
 		errs = append(errs, *fe)
 	}
 	return errs
-}
-
-// newSecret returns a new endpoint secret: whsec_ and the standard base64
-// of 32 random bytes, which Standard Webhooks libraries and Polar's SDKs
-// all accept. It is the public webhook package's NewSecret, written
-// elsewhere; once that lands, this calls it.
-func newSecret() (string, error) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("new webhook secret: %w", err)
-	}
-	return "whsec_" + base64.StdEncoding.EncodeToString(b[:]), nil
 }

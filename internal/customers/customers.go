@@ -17,7 +17,12 @@
 //     when a patch changes the address;
 //   - changing the email clears its verification; a login code sent to the
 //     current email verifies it;
-//   - a delete is soft, frees the external ID and may anonymize.
+//   - a delete is soft, frees the external ID and may anonymize;
+//   - every change that is saved reports itself to the organization's
+//     webhook endpoints (customer.created, .updated, .deleted, each then
+//     customer.state_changed), written in the change's own transaction
+//     (events.go): a portal billing patch and an e-mail verification are
+//     updates like any other.
 package customers
 
 import (
@@ -76,7 +81,11 @@ func (s *Service) CreateCustomer(ctx context.Context, orgID string, in gatehouse
 	}
 	c.ID = gatehouse.NewID()
 	c.CreatedAt = s.clock()
-	if err := s.store.CreateCustomer(ctx, &c); err != nil {
+	evs, err := events(gatehouse.EventCustomerCreated, &c, c.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateCustomer(ctx, &c, evs...); err != nil {
 		return nil, fmt.Errorf("create customer: %w", err)
 	}
 	return &c, nil
@@ -169,10 +178,23 @@ func (s *Service) update(ctx context.Context, cur *gatehouse.Customer, ch change
 	ch.apply(&c, tax, checkExt)
 	now := s.clock()
 	c.ModifiedAt = &now
-	if err := s.store.UpdateCustomer(ctx, &c); err != nil {
-		return nil, fmt.Errorf("update customer %s: %w", c.ID, err)
+	if err := s.save(ctx, &c, gatehouse.EventCustomerUpdated); err != nil {
+		return nil, err
 	}
 	return &c, nil
+}
+
+// save writes c, changed at *c.ModifiedAt, with the events of a change
+// of type typ, in one transaction.
+func (s *Service) save(ctx context.Context, c *gatehouse.Customer, typ string) error {
+	evs, err := events(typ, c, *c.ModifiedAt)
+	if err != nil {
+		return err
+	}
+	if err := s.store.UpdateCustomer(ctx, c, evs...); err != nil {
+		return fmt.Errorf("%s: save customer %s: %w", typ, c.ID, err)
+	}
+	return nil
 }
 
 // apply writes ch to c once its rules hold: tax is the checked tax ID, ext
@@ -228,8 +250,8 @@ func (s *Service) VerifyEmail(ctx context.Context, cur *gatehouse.Customer, emai
 	c.EmailVerified = true
 	now := s.clock()
 	c.ModifiedAt = &now
-	if err := s.store.UpdateCustomer(ctx, &c); err != nil {
-		return nil, fmt.Errorf("verify email of customer %s: %w", c.ID, err)
+	if err := s.save(ctx, &c, gatehouse.EventCustomerUpdated); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }

@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/jsjson"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/sqlstore/sqlstoretest"
 	"github.com/gatehouse/gatehouse/internal/storetest"
+	"github.com/gatehouse/gatehouse/webhook"
 )
 
 // t0 has nanoseconds, so tests see the truncation to microseconds.
@@ -293,5 +295,112 @@ func TestDeleteAnonymized(t *testing.T) {
 	}
 	if *d.Email == "jane@gmail.com" || d.Metadata["__anonymized_at"] == nil || d.Metadata["__external_id"] != "usr_1" {
 		t.Errorf("anonymized delete = %+v", d)
+	}
+}
+
+// jobQueue is a WebhookQueue that keeps the jobs it was given, in order.
+type jobQueue struct{ jobs []gatehouse.WebhookJob }
+
+func (q *jobQueue) EnqueueTx(_ context.Context, _ any, jobs []gatehouse.WebhookJob) error {
+	q.jobs = append(q.jobs, jobs...)
+	return nil
+}
+
+// TestEvents: every write of the service reports itself to a subscribed
+// endpoint, then customer.state_changed, with the customer as the API shows
+// it; a refused change reports nothing.
+func TestEvents(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	q := &jobQueue{}
+	f.store.(*sqlstore.Store).SetWebhookQueue(q)
+	ep := &gatehouse.WebhookEndpoint{ID: gatehouse.NewID(), OrganizationID: f.org, CreatedAt: t0, URL: "https://example.com/hook",
+		Format: gatehouse.WebhookFormatRaw, Secret: webhook.NewSecret(), Enabled: true,
+		Events: []string{gatehouse.EventCustomerCreated, gatehouse.EventCustomerUpdated, gatehouse.EventCustomerDeleted, gatehouse.EventCustomerStateChanged}}
+	if err := f.store.CreateWebhookEndpoint(ctx, ep); err != nil {
+		t.Fatal(err)
+	}
+	// next returns the events enqueued since the last call, parsed.
+	seen := 0
+	next := func() []*webhook.Event {
+		t.Helper()
+		var out []*webhook.Event
+		for _, j := range q.jobs[seen:] {
+			a, err := f.store.BeginWebhookAttempt(ctx, j.EventID, true)
+			if err != nil || a == nil || a.Event.Payload == nil {
+				t.Fatalf("BeginWebhookAttempt(%s) = %v, %v", j.EventID, a, err)
+			}
+			body := []byte(*a.Event.Payload)
+			if canon, err := jsjson.Canonical(body); err != nil || string(canon) != string(body) {
+				t.Errorf("payload is not what JSON.stringify(JSON.parse(payload)) gives: %s", body)
+			}
+			ev, err := webhook.Parse(body)
+			if err != nil || ev.Type != a.Event.Type {
+				t.Fatalf("Parse(%s) = %v, %v", body, ev, err)
+			}
+			out = append(out, ev)
+		}
+		seen = len(q.jobs)
+		return out
+	}
+	types := func(evs []*webhook.Event) []string {
+		var ts []string
+		for _, e := range evs {
+			ts = append(ts, e.Type)
+		}
+		return ts
+	}
+
+	c := f.mustCreate("jane@gmail.com", "usr_1")
+	evs := next()
+	if got, want := types(evs), []string{gatehouse.EventCustomerCreated, gatehouse.EventCustomerStateChanged}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("create: events %v, want %v", got, want)
+	}
+	if cu, err := evs[0].Customer(); err != nil || cu.ID != c.ID || *cu.Email != "jane@gmail.com" || cu.DeletedAt != nil {
+		t.Errorf("customer.created data = %+v, %v", cu, err)
+	}
+	if st, err := evs[1].CustomerState(); err != nil || st.ID != c.ID || st.ActiveSubscriptions == nil {
+		t.Errorf("customer.state_changed data = %+v, %v", st, err)
+	}
+
+	// Refused: nothing reported.
+	if _, err := f.svc.UpdateBilling(ctx, c, gatehouse.BillingPatch{BillingChange: gatehouse.BillingChange{BillingAddressNull: true}}); err == nil {
+		t.Fatal("reset address accepted")
+	}
+	if evs := next(); len(evs) != 0 {
+		t.Errorf("a refused change reported %v", types(evs))
+	}
+
+	// The portal's billing patch and the code's verification are updates.
+	name := "Jane Ltd"
+	if c, _ = f.svc.UpdateBilling(ctx, c, gatehouse.BillingPatch{BillingName: &name}); c == nil {
+		t.Fatal("UpdateBilling failed")
+	}
+	evs = next()
+	if got := types(evs); len(got) != 2 || got[0] != gatehouse.EventCustomerUpdated {
+		t.Fatalf("portal patch: events %v", got)
+	}
+	if cu, _ := evs[0].Customer(); cu == nil || cu.BillingName == nil || *cu.BillingName != name {
+		t.Errorf("customer.updated after the portal patch = %+v", cu)
+	}
+	if c, _ = f.svc.VerifyEmail(ctx, c, "jane@gmail.com"); c == nil {
+		t.Fatal("VerifyEmail failed")
+	}
+	if evs = next(); len(evs) != 2 || evs[0].Type != gatehouse.EventCustomerUpdated {
+		t.Fatalf("verification: events %v", types(evs))
+	} else if cu, _ := evs[0].Customer(); cu == nil || !cu.EmailVerified {
+		t.Errorf("customer.updated after verification = %+v", cu)
+	}
+
+	// A deleted customer as Polar shows it.
+	if _, err := f.svc.DeleteCustomer(ctx, c, false); err != nil {
+		t.Fatal(err)
+	}
+	evs = next()
+	if got := types(evs); len(got) != 2 || got[0] != gatehouse.EventCustomerDeleted {
+		t.Fatalf("delete: events %v", got)
+	}
+	if cu, _ := evs[0].Customer(); cu == nil || cu.DeletedAt == nil || cu.ExternalID != nil || cu.Metadata["__external_id"] != "usr_1" {
+		t.Errorf("customer.deleted data = %+v", cu)
 	}
 }

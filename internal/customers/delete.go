@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"maps"
 	"time"
 
@@ -34,8 +33,8 @@ func (s *Service) DeleteCustomer(ctx context.Context, cur *gatehouse.Customer, a
 	}
 	c.DeletedAt = &now
 	c.ModifiedAt = &now
-	if err := s.store.UpdateCustomer(ctx, &c); err != nil {
-		return nil, fmt.Errorf("delete customer %s: %w", c.ID, err)
+	if err := s.save(ctx, &c, gatehouse.EventCustomerDeleted); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }

@@ -63,13 +63,7 @@ func (s *Server) updateCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		p, err = parseCustomerPatch(f, r.PathValue("external_id") == "")
 	}
-	if pathErr != nil {
-		if e, ok := err.(*gatehouse.Error); ok && e.Schema {
-			return gatehouse.InvalidSchema(append([]gatehouse.FieldError{*pathErr}, e.Fields...)...)
-		}
-		return gatehouse.InvalidSchema(*pathErr)
-	}
-	if err != nil {
+	if err := withPathError(pathErr, err); err != nil {
 		return err
 	}
 	c, err := s.findCustomer(r, id)

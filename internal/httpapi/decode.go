@@ -188,3 +188,16 @@ func firstNonSpace(b []byte) int {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// withPathError is the error of a request whose path parameter failed with
+// pathErr (nil: it passed) and whose body parsed with err: the path's
+// schema error reported with the body's schema errors, else err.
+func withPathError(pathErr *gatehouse.FieldError, err error) error {
+	if pathErr == nil {
+		return err
+	}
+	if e, ok := err.(*gatehouse.Error); ok && e.Schema {
+		return gatehouse.InvalidSchema(append([]gatehouse.FieldError{*pathErr}, e.Fields...)...)
+	}
+	return gatehouse.InvalidSchema(*pathErr)
+}

@@ -40,6 +40,16 @@ func last(q url.Values, key string) (string, bool) {
 }
 
 // positiveInt parses an int > 0 query parameter.
+// nul reports every key and value of q that holds a NUL character, which
+// no parameter may.
+func (errs *queryErrors) nul(q url.Values) {
+	for key, vs := range q {
+		for _, v := range append([]string{key}, vs...) {
+			errs.add(validate.NUL([]any{"query", key}, v))
+		}
+	}
+}
+
 func (errs *queryErrors) positiveInt(q url.Values, key string, def int) int {
 	s, ok := last(q, key)
 	if !ok {
@@ -120,11 +130,7 @@ func parseCustomerFilter(q url.Values) (gatehouse.CustomerFilter, error) {
 			f.Metadata[k[:len(k)-1]] = append(f.Metadata[k[:len(k)-1]], vs...)
 		}
 	}
-	for key, vs := range q {
-		for _, v := range append([]string{key}, vs...) {
-			errs.add(validate.NUL([]any{"query", key}, v))
-		}
-	}
+	errs.nul(q)
 	if len(errs) > 0 {
 		return f, gatehouse.InvalidSchema(errs...)
 	}

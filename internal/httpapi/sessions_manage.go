@@ -54,11 +54,7 @@ func parseSessionQuery(q url.Values) (sessionQuery, error) {
 	sq.filter.Active = errs.boolParam(q, "active")
 	sq.filter.Page.Page = min(errs.positiveInt(q, "page", 1), maxPage)
 	sq.filter.Page.Limit = min(errs.positiveInt(q, "limit", defaultLimit), maxLimit)
-	for key, vs := range q {
-		for _, v := range append([]string{key}, vs...) {
-			errs.add(validate.NUL([]any{"query", key}, v))
-		}
-	}
+	errs.nul(q)
 	if len(errs) > 0 {
 		return sq, gatehouse.InvalidSchema(errs...)
 	}

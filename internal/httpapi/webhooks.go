@@ -256,13 +256,7 @@ func (s *Server) updateWebhookEndpoint(w http.ResponseWriter, r *http.Request) e
 	if err == nil {
 		p, err = parseWebhookEndpointUpdate(f)
 	}
-	if pathErr != nil {
-		if e, ok := err.(*gatehouse.Error); ok && e.Schema {
-			return gatehouse.InvalidSchema(append([]gatehouse.FieldError{*pathErr}, e.Fields...)...)
-		}
-		return gatehouse.InvalidSchema(*pathErr)
-	}
-	if err != nil {
+	if err := withPathError(pathErr, err); err != nil {
 		return err
 	}
 	e, err := s.webhooks.Update(r.Context(), orgOf(r), id, *p)

@@ -75,11 +75,7 @@ func parseDeliveryFilter(q url.Values) (gatehouse.WebhookDeliveryFilter, error) 
 	}
 	f.Page.Page = min(errs.positiveInt(q, "page", 1), maxPage)
 	f.Page.Limit = min(errs.positiveInt(q, "limit", defaultLimit), maxLimit)
-	for key, vs := range q {
-		for _, v := range append([]string{key}, vs...) {
-			errs.add(validate.NUL([]any{"query", key}, v))
-		}
-	}
+	errs.nul(q)
 	if len(errs) > 0 {
 		return f, gatehouse.InvalidSchema(errs...)
 	}

@@ -81,7 +81,12 @@ func testMetricsMove(t *testing.T, d *e2etest.Deployment, srv *e2etest.Server, m
 	me401 := `gatehouse_http_requests_total{method="GET",route="GET /v1/customer-portal/customers/me",status="401"}`
 	ok, revoked, malformed := `gatehouse_token_checks_total{outcome="ok"}`, `gatehouse_token_checks_total{outcome="revoked"}`, `gatehouse_token_checks_total{outcome="malformed"}`
 	before := scrape(t, metricsURL)
-	for _, series := range []string{ok, revoked, malformed, "gatehouse_mail_queue_depth", "gatehouse_http_requests_in_flight"} {
+	// The webhook sender's series are wired in: the backlog gauges (a
+	// store query at scrape time) and the delivery counters at 0.
+	webhookSeries := []string{"gatehouse_webhook_events_pending", "gatehouse_webhook_oldest_pending_event_age_seconds",
+		`gatehouse_webhook_deliveries_total{outcome="success"}`, `gatehouse_webhook_deliveries_total{outcome="unreachable"}`,
+		"gatehouse_webhook_endpoints_disabled_total", "gatehouse_webhook_delivery_attempt_count"}
+	for _, series := range append([]string{ok, revoked, malformed, "gatehouse_mail_queue_depth", "gatehouse_http_requests_in_flight"}, webhookSeries...) {
 		if _, found := before[series]; !found {
 			t.Errorf("first scrape lacks %s", series)
 		}

@@ -74,6 +74,12 @@ func (c *orgCreateCmd) run(ctx context.Context, e env, args []string) error {
 // openForCLI opens the database for a short administrative command: SQLite
 // is migrated on open; PostgreSQL must already be migrated.
 func openForCLI(ctx context.Context, db *dbFlags, log *slog.Logger) (*sqlstore.Store, error) {
+	return openForCLIWith(ctx, db, log, sqlstore.Options{})
+}
+
+// openForCLIWith is openForCLI with store options (a Sealer, for a command
+// that reads webhook endpoints); the pool is always two connections.
+func openForCLIWith(ctx context.Context, db *dbFlags, log *slog.Logger, opts sqlstore.Options) (*sqlstore.Store, error) {
 	if db.isSQLite() && db.secret == "" {
 		// Create the secret file together with a new database, whatever
 		// the first command is, so that the two are backed up together.
@@ -81,7 +87,8 @@ func openForCLI(ctx context.Context, db *dbFlags, log *slog.Logger) (*sqlstore.S
 			return nil, err
 		}
 	}
-	st, err := db.open(ctx, sqlstore.Options{MaxConns: 2})
+	opts.MaxConns = 2
+	st, err := db.open(ctx, opts)
 	if err != nil {
 		return nil, err
 	}

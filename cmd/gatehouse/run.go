@@ -40,6 +40,7 @@ func commands() []command {
 		{"migrate", "apply the embedded database migrations", runMigrate},
 		{"org", "manage organizations (org create)", runOrg},
 		{"token", "manage organization access tokens (token create)", runToken},
+		{"webhooks", "an organization's webhook endpoints and latest failed deliveries", runWebhooks},
 		{"dev", "development and benchmark tools (dev seed: bulk test data)", runDev},
 		{"help", "explain a command: gatehouse help COMMAND", nil},
 	}

@@ -78,7 +78,11 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 	if err := checkSchema(ctx, st, c.migrate, log); err != nil {
 		return err
 	}
-	stopWebhooks, err := c.startWebhooks(ctx, st, log)
+	m, err := c.newMetrics(st) // before the sender: it counts into them
+	if err != nil {
+		return err
+	}
+	stopWebhooks, err := c.startWebhooks(ctx, st, log, m)
 	if err != nil {
 		return err
 	}
@@ -99,7 +103,7 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 	if publicURL == "" {
 		publicURL = "http://" + addr
 	}
-	app, err := c.wire(wireDeps{db: st, store: store, hasher: hasher, keys: keys, publicURL: publicURL, log: log})
+	app, err := c.wire(wireDeps{db: st, store: store, hasher: hasher, keys: keys, metrics: m, publicURL: publicURL, log: log})
 	if err != nil {
 		lns.close()
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/webhooks"
 )
@@ -12,11 +13,16 @@ import (
 // startWebhooks builds the webhook sender on the store's writer pool,
 // hands it to the store as its queue and starts it. The returned stop
 // must run before the store closes (River works on the store's pool).
-func (c *serveCmd) startWebhooks(ctx context.Context, st *sqlstore.Store, log *slog.Logger) (stop func(), err error) {
-	eng, err := webhooks.New(webhooks.Config{
+// Deliveries are counted into m (nil: no --metrics-addr).
+func (c *serveCmd) startWebhooks(ctx context.Context, st *sqlstore.Store, log *slog.Logger, m *metrics.Metrics) (stop func(), err error) {
+	cfg := webhooks.Config{
 		DB: st.DB(), Dialect: st.Dialect(), Store: st, Logger: log,
 		AllowPrivate: c.webhooksAllowPrivate, Retention: c.webhookRetention,
-	})
+	}
+	if m != nil { // keep a nil *Metrics out of the interface
+		cfg.Recorder = m
+	}
+	eng, err := webhooks.New(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -51,6 +51,7 @@ type wireDeps struct {
 	store     gatehouse.Store  // db, possibly behind the token-check cache
 	hasher    *token.Hasher    // current and previous secrets
 	keys      *secretscan.Keys // nil: no secret-scanning endpoint
+	metrics   *metrics.Metrics // nil: no --metrics-addr
 	publicURL string
 	log       *slog.Logger
 }
@@ -59,10 +60,7 @@ type wireDeps struct {
 // the customer portal pages and the metrics.
 func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 	w := &wired{}
-	m, err := c.newMetrics(d.db)
-	if err != nil {
-		return nil, err
-	}
+	m := d.metrics
 	q, err := c.mailQueue(d.log)
 	if err != nil {
 		return nil, err
@@ -105,7 +103,7 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 	w.closers = []func(context.Context) error{api.Close, svc.Close, q.Close}
 	var metricsHandler http.Handler
 	if m != nil {
-		if err := registerMetrics(m, api, q); err != nil {
+		if err := registerMetrics(m, api, q, d.db); err != nil {
 			_ = w.close(context.Background())
 			return nil, err
 		}
@@ -178,8 +176,9 @@ func (c *serveCmd) newMetrics(db *sqlstore.Store) (*metrics.Metrics, error) {
 }
 
 // registerMetrics restricts the route label to the API's route table and
-// reports the mail queue.
-func registerMetrics(m *metrics.Metrics, api *httpapi.Server, q *mail.Queue) error {
+// reports the mail queue and the webhook backlog (the webhook sender
+// counts its deliveries itself: startWebhooks).
+func registerMetrics(m *metrics.Metrics, api *httpapi.Server, q *mail.Queue, db *sqlstore.Store) error {
 	routes := api.Routes()
 	patterns := make([]string, len(routes))
 	for i, r := range routes {
@@ -189,6 +188,12 @@ func registerMetrics(m *metrics.Metrics, api *httpapi.Server, q *mail.Queue) err
 	err := m.RegisterMailQueue(func() (int, int64, int64, int64) {
 		s := q.Stats()
 		return q.Depth(), s.Sent, s.Failed, s.Dropped
+	})
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	err = m.RegisterWebhookBacklog(func(ctx context.Context) (int, time.Time, error) {
+		return db.WebhookBacklog(ctx, sqlstore.DefaultBacklogLimit)
 	})
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)

@@ -1,7 +1,9 @@
 // Package metrics exposes Gatehouse's operator metrics in the Prometheus
 // text format: HTTP requests by route pattern, method and status with a
 // latency histogram, token checks by outcome, rate-limit rejections,
-// database pool statistics and the mail queue.
+// database pool statistics, the mail queue and the webhook sender
+// (deliveries by outcome, attempt numbers, auto-disabled endpoints, and
+// the pending events with the age of the oldest).
 //
 // Every Metrics value has its own registry (no global state), so two
 // servers in one process, or two tests, never share counters. Every label
@@ -57,12 +59,15 @@ type Metrics struct {
 	tokenChecks *prometheus.CounterVec
 	rateLimited *prometheus.CounterVec
 	db          *dbCollector
+	webhooks    *webhookMetrics
 
 	mu        sync.Mutex
 	patterns  map[string]bool // route labels seen (or allowed) so far
 	allowOnly bool            // patterns is an allow-list set by AllowPatterns
 	endpoints map[string]bool
 	mailSet   bool
+	// backlogSet: RegisterWebhookBacklog was called.
+	backlogSet bool
 }
 
 // New returns a Metrics with every Gatehouse collector, plus the Go runtime
@@ -93,14 +98,16 @@ func New() *Metrics {
 			Help: "Requests rejected with 429 by a rate limit, by endpoint.",
 		}, []string{"endpoint"}),
 		db:        newDBCollector(),
+		webhooks:  newWebhookMetrics(),
 		patterns:  map[string]bool{},
 		endpoints: map[string]bool{},
 	}
 	for _, o := range Outcomes {
 		m.tokenChecks.WithLabelValues(o) // present at 0 from the first scrape
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.inFlight, m.tokenChecks, m.rateLimited, m.db,
-		collectors.NewGoCollector(),
+	m.reg.MustRegister(m.requests, m.duration, m.inFlight, m.tokenChecks, m.rateLimited, m.db)
+	m.reg.MustRegister(m.webhooks.collectors()...)
+	m.reg.MustRegister(collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

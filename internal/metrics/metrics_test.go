@@ -3,12 +3,14 @@ package metrics
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -263,4 +265,60 @@ func TestRuntimeAndProcessMetrics(t *testing.T) {
 	if rss, ok := value(f, "process_resident_memory_bytes", nil); !ok || rss <= 0 {
 		t.Errorf("process_resident_memory_bytes: got %v (present %v), want > 0", rss, ok)
 	}
+}
+
+func TestWebhookMetrics(t *testing.T) {
+	m := New()
+	f := scrape(t, m)
+	for _, o := range []string{WebhookSuccess, WebhookFailure, WebhookUnreachable} {
+		mustValue(t, f, "gatehouse_webhook_deliveries_total", map[string]string{"outcome": o}, 0)
+	}
+	if _, ok := value(f, "gatehouse_webhook_events_pending", nil); ok {
+		t.Error("gatehouse_webhook_events_pending present without a registered backlog")
+	}
+	m.WebhookDelivered(true, true, 1)
+	m.WebhookDelivered(false, true, 1)
+	m.WebhookDelivered(false, false, 2)
+	m.WebhookDelivered(true, true, 3)
+	m.WebhookEndpointDisabled()
+	var nilM *Metrics
+	nilM.WebhookDelivered(true, true, 1) // must not panic
+	nilM.WebhookEndpointDisabled()
+
+	pending, oldest, fail := 0, time.Time{}, false
+	backlog := func(context.Context) (int, time.Time, error) {
+		if fail {
+			return 0, time.Time{}, errors.New("database is down")
+		}
+		return pending, oldest, nil
+	}
+	if err := m.RegisterWebhookBacklog(backlog); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.RegisterWebhookBacklog(backlog); err == nil {
+		t.Error("RegisterWebhookBacklog twice: got nil error, want one")
+	}
+	f = scrape(t, m)
+	mustValue(t, f, "gatehouse_webhook_deliveries_total", map[string]string{"outcome": WebhookSuccess}, 2)
+	mustValue(t, f, "gatehouse_webhook_deliveries_total", map[string]string{"outcome": WebhookFailure}, 1)
+	mustValue(t, f, "gatehouse_webhook_deliveries_total", map[string]string{"outcome": WebhookUnreachable}, 1)
+	mustValue(t, f, "gatehouse_webhook_delivery_attempt", nil, 4)
+	mustValue(t, f, "gatehouse_webhook_endpoints_disabled_total", nil, 1)
+	mustValue(t, f, "gatehouse_webhook_events_pending", nil, 0)
+	mustValue(t, f, "gatehouse_webhook_oldest_pending_event_age_seconds", nil, 0)
+
+	pending, oldest = 12, time.Now().Add(-90*time.Second)
+	f = scrape(t, m)
+	mustValue(t, f, "gatehouse_webhook_events_pending", nil, 12)
+	if age, _ := value(f, "gatehouse_webhook_oldest_pending_event_age_seconds", nil); age < 90 || age > 100 {
+		t.Errorf("oldest pending age: got %v, want about 90", age)
+	}
+
+	fail = true
+	f = scrape(t, m) // a failed backlog query must not fail the scrape
+	if _, ok := value(f, "gatehouse_webhook_events_pending", nil); ok {
+		t.Error("gatehouse_webhook_events_pending present although its query failed")
+	}
+	mustValue(t, f, "gatehouse_webhook_backlog_errors_total", nil, 1)
+	mustValue(t, f, "gatehouse_webhook_deliveries_total", map[string]string{"outcome": WebhookSuccess}, 2)
 }

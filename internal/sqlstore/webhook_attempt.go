@@ -212,6 +212,11 @@ func (s *Store) FinishWebhookAttempt(ctx context.Context, d *gatehouse.WebhookDe
 	normPtr(d.ModifiedAt)
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		disabled = false
+		if final && !d.Succeeded {
+			if err := s.lockEndpointOf(ctx, tx, d.EventID); err != nil {
+				return err
+			}
+		}
 		k, err := s.lockEvent(ctx, tx, d.EventID)
 		if err != nil {
 			return err
@@ -243,6 +248,28 @@ func (s *Store) FinishWebhookAttempt(ctx context.Context, d *gatehouse.WebhookDe
 		return false, s.wrap(err, "finish webhook attempt of %s", d.EventID)
 	}
 	return disabled, nil
+}
+
+// lockEndpointOf locks, on PostgreSQL, the endpoint row of event id, so
+// that the final failures of one endpoint's events finish one after the
+// other: each autoDisable then counts the failures committed before it.
+// Without it, ten events failing for good at once each saw nine (their
+// own, the others uncommitted under READ COMMITTED) and none disabled the
+// endpoint. It runs before lockEvent: the endpoint, then its events, is
+// the one lock order (autoDisable's UPDATE of pending events takes event
+// rows while holding the endpoint). SQLite has one writer: nothing to do.
+// A missing event locks nothing; lockEvent reports it.
+func (s *Store) lockEndpointOf(ctx context.Context, tx *sql.Tx, id string) error {
+	if s.dialect != dialectPostgres {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT 1 FROM webhook_endpoints
+		WHERE id = (SELECT endpoint_id FROM webhook_events WHERE id = $1) FOR UPDATE`, id)
+	if err != nil {
+		return err
+	}
+	rows.Close()
+	return rows.Err()
 }
 
 // autoDisable disables the endpoint when its WebhookFailureThreshold

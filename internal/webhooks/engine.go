@@ -72,9 +72,30 @@ type Config struct {
 	// RetryBase is the backoff factor (0: DefaultRetryBase, Polar's 2 s);
 	// tests shrink it to run the schedule's shape in milliseconds.
 	RetryBase time.Duration
+	// Recorder counts deliveries and disabled endpoints for metrics
+	// (nil: nothing is counted); *metrics.Metrics implements it.
+	Recorder Recorder
 	// resolver replaces net.DefaultResolver (tests).
 	resolver resolver
 }
+
+// Recorder is told what the sender does, for operators' metrics. It keeps
+// this package free of the metrics library: cmd hands it *metrics.Metrics.
+// Implementations must be cheap and safe for concurrent use.
+type Recorder interface {
+	// WebhookDelivered counts one recorded delivery: succeeded (2xx),
+	// answered (the receiver gave any HTTP status) and the event's
+	// delivery number, 1 for its first.
+	WebhookDelivered(succeeded, answered bool, attempt int)
+	// WebhookEndpointDisabled counts one endpoint disabled automatically.
+	WebhookEndpointDisabled()
+}
+
+// noRecorder is the Recorder of a Config without one.
+type noRecorder struct{}
+
+func (noRecorder) WebhookDelivered(bool, bool, int) {}
+func (noRecorder) WebhookEndpointDisabled()         {}
 
 // Engine sends webhooks: it queues deliveries on River in the store's
 // transactions (EnqueueTx), works them (worker.go) and archives old
@@ -87,6 +108,7 @@ type Engine struct {
 	http         *http.Client
 	allowPrivate bool
 	retention    time.Duration
+	rec          Recorder
 }
 
 var _ gatehouse.WebhookQueue = (*Engine)(nil)
@@ -108,6 +130,10 @@ func New(cfg Config) (*Engine, error) {
 		http:         newHTTPClient(cmp.Or(cfg.HTTPTimeout, DefaultHTTPTimeout), cfg.AllowPrivate, cfg.resolver),
 		allowPrivate: cfg.AllowPrivate,
 		retention:    cmp.Or(cfg.Retention, DefaultRetention),
+		rec:          cfg.Recorder,
+	}
+	if e.rec == nil {
+		e.rec = noRecorder{}
 	}
 	if cfg.Now == nil {
 		e.now = time.Now

@@ -90,7 +90,11 @@ func (e *Engine) deliver(ctx context.Context, id string, redeliver bool) error {
 	if err != nil {
 		return fmt.Errorf("finish webhook attempt %s: %w", id, err)
 	}
+	// Counted once recorded: an attempt whose row did not commit is made
+	// again and counted then.
+	e.rec.WebhookDelivered(d.Succeeded, d.HTTPCode != nil, att.Deliveries+1)
 	if disabled {
+		e.rec.WebhookEndpointDisabled()
 		// Never the URL (its query may hold a token), the secret or an
 		// e-mail address: the ids are enough to find it.
 		e.log.WarnContext(ctx, "webhook endpoint disabled: its latest events all failed",

@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/login"
 	"github.com/gatehouse/gatehouse/internal/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/webhooks"
 )
 
 func TestParseRateLimits(t *testing.T) {
@@ -117,6 +118,38 @@ func TestSearchIndexMaxFlag(t *testing.T) {
 		}
 		if err != nil || c.searchIndexMax != tt.want {
 			t.Errorf("%s: got %v, %v; want %d", tt.name, c, err, tt.want)
+		}
+	}
+}
+
+// TestWebhookRetryBaseFlag: --webhook-retry-base defaults to the engine's
+// own default (Polar's schedule), reads GATEHOUSE_WEBHOOK_RETRY_BASE, and
+// refuses a base that would retry at once forever.
+func TestWebhookRetryBaseFlag(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		want    time.Duration
+		wantErr string
+	}{
+		{"default", nil, nil, webhooks.DefaultRetryBase, ""},
+		{"flag", nil, []string{"--webhook-retry-base", "10ms"}, 10 * time.Millisecond, ""},
+		{"env", map[string]string{"GATEHOUSE_WEBHOOK_RETRY_BASE": "50ms"}, nil, 50 * time.Millisecond, ""},
+		{"zero", nil, []string{"--webhook-retry-base", "0s"}, 0, "must be positive, got 0s"},
+		{"negative from env", map[string]string{"GATEHOUSE_WEBHOOK_RETRY_BASE": "-1s"}, nil, 0, "got -1s"},
+	}
+	for _, tt := range tests {
+		c, err := parseServe(t, tt.env, tt.args...)
+		if tt.wantErr != "" {
+			var ue *usageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(ue.hint, "--webhook-retry-base ") {
+				t.Errorf("%s: got %v; want a usage error containing %q with a --webhook-retry-base hint", tt.name, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || c.webhookRetryBase != tt.want {
+			t.Errorf("%s: got %v, %v; want %v", tt.name, c, err, tt.want)
 		}
 	}
 }

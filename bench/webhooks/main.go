@@ -3,8 +3,8 @@
 //
 //   - throughput: customers renamed as fast as `-conns` clients can, for
 //     `-duration`; every change is two events (customer.updated, then
-//     customer.state_changed) to each of two endpoints per organization, so
-//     four deliveries a change. It reports deliveries/s received while the
+//     customer.state_changed) to each of `-endpoints` (two) endpoints per
+//     organization, so four deliveries a change. It reports deliveries/s received while the
 //     load ran and until the backlog drained.
 //   - latency: changes paced at `-rate` a second; for each, the time from
 //     the API's answer (the change committed) to the first byte of its
@@ -57,11 +57,12 @@ func main() {
 	conns := flag.Int("conns", 32, "concurrent API clients in the throughput phase")
 	rate := flag.Int("rate", 200, "changes per second in the latency phase")
 	addr := flag.String("addr", "127.0.0.1:18090", "address the server listens on")
+	endpoints := flag.Int("endpoints", 2, "endpoints per organization (0: none, to measure the changes alone)")
 	flag.Parse()
 	if *bin == "" {
 		log.Fatal("-bin is required")
 	}
-	res, err := run(*bin, *backend, *pg, *addr, *orgs, *customers, *conns, *rate, *duration)
+	res, err := run(*bin, *backend, *pg, *addr, *orgs, *endpoints, *customers, *conns, *rate, *duration)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -72,6 +73,8 @@ func main() {
 // result is what one run measured.
 type result struct {
 	Backend            string  `json:"backend"`
+	Endpoints          int     `json:"endpoints_per_org"`
+	ChangesPerSec      float64 `json:"changes_per_s"`
 	Changes            int64   `json:"throughput_changes"`
 	DeliveriesDuring   float64 `json:"deliveries_per_s_during_load"`
 	DeliveriesDrained  float64 `json:"deliveries_per_s_until_drained"`
@@ -113,7 +116,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-func run(bin, backend, pgURL, addr string, norgs, ncust, conns, rate int, d time.Duration) (*result, error) {
+func run(bin, backend, pgURL, addr string, norgs, nend, ncust, conns, rate int, d time.Duration) (*result, error) {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "gatehouse-webhooks-bench-")
 	if err != nil {
@@ -163,7 +166,7 @@ func run(bin, backend, pgURL, addr string, norgs, ncust, conns, rate int, d time
 			return nil, fmt.Errorf("token create printed %q", out)
 		}
 		c := client.New(base, client.WithToken(tok.Token))
-		for range 2 {
+		for range nend {
 			if _, err := c.CreateWebhookEndpoint(ctx, apitype.WebhookEndpointCreate{URL: hook, Format: "raw",
 				Events: []string{"customer.updated", "customer.state_changed"}}); err != nil {
 				return nil, fmt.Errorf("create endpoint: %w", err)
@@ -177,11 +180,14 @@ func run(bin, backend, pgURL, addr string, norgs, ncust, conns, rate int, d time
 			targets = append(targets, target{c, cu.ID})
 		}
 	}
-	res := &result{Backend: backend, ChangesPerSecTried: rate}
-	if err := throughput(ctx, rc, targets, conns, d, res); err != nil {
+	res := &result{Backend: backend, ChangesPerSecTried: rate, Endpoints: nend}
+	if err := throughput(ctx, rc, targets, 2*nend, conns, d, res); err != nil {
 		return nil, err
 	}
-	return res, latency(ctx, rc, targets, rate, d, res)
+	if nend == 0 {
+		return res, nil
+	}
+	return res, latency(ctx, rc, targets, nend, rate, d, res)
 }
 
 type target struct {
@@ -200,7 +206,7 @@ func rename(ctx context.Context, t target, n int64) (string, error) {
 	return strings.Trim(string(b), `"`), nil
 }
 
-func throughput(ctx context.Context, rc *receiver, ts []target, conns int, d time.Duration, res *result) error {
+func throughput(ctx context.Context, rc *receiver, ts []target, perChange, conns int, d time.Duration, res *result) error {
 	start := rc.n.Load()
 	var changes atomic.Int64
 	var failed atomic.Value
@@ -223,8 +229,9 @@ func throughput(ctx context.Context, rc *receiver, ts []target, conns int, d tim
 	}
 	during := rc.n.Load() - start
 	res.Changes = changes.Load()
+	res.ChangesPerSec = float64(res.Changes) / time.Since(t0).Seconds()
 	res.DeliveriesDuring = float64(during) / time.Since(t0).Seconds()
-	want := start + 4*res.Changes
+	want := start + int64(perChange)*res.Changes
 	for rc.n.Load() < want && time.Since(deadline) < 2*time.Minute {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -235,7 +242,7 @@ func throughput(ctx context.Context, rc *receiver, ts []target, conns int, d tim
 	return nil
 }
 
-func latency(ctx context.Context, rc *receiver, ts []target, rate int, d time.Duration, res *result) error {
+func latency(ctx context.Context, rc *receiver, ts []target, nend, rate int, d time.Duration, res *result) error {
 	type sent struct {
 		key string
 		at  time.Time
@@ -270,8 +277,8 @@ func latency(ctx context.Context, rc *receiver, ts []target, rate int, d time.Du
 	var lat []time.Duration
 	for _, s := range all {
 		arr := rc.arrived[s.key]
-		if len(arr) < 2 { // one delivery per endpoint
-			res.LatencyMissing += 2 - len(arr)
+		if len(arr) < nend { // one delivery per endpoint
+			res.LatencyMissing += nend - len(arr)
 		}
 		for _, a := range arr {
 			lat = append(lat, max(a.Sub(s.at), 0))

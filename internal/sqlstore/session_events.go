@@ -43,8 +43,8 @@ const sessionSubsMax = 100_000
 // sessionSubs caches, per organization, whether an enabled, live endpoint
 // subscribes to a customer_session event type.
 type sessionSubs struct {
-	mu  sync.Mutex
-	gen uint64 // bumped by forget: a read begun before it is not stored
+	mu  sync.RWMutex // every session create reads; endpoint writes write
+	gen uint64       // bumped by forget: a read begun before it is not stored
 	m   map[string]subsEntry
 }
 
@@ -56,8 +56,8 @@ type subsEntry struct {
 // get returns the cached answer for orgID, if fresh at now, and the
 // generation a read made now must store under.
 func (c *sessionSubs) get(orgID string, now time.Time) (subscribed, ok bool, gen uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	e, ok := c.m[orgID]
 	if ok && now.Sub(e.at) < sessionSubsTTL && !now.Before(e.at) {
 		return e.subscribed, true, c.gen

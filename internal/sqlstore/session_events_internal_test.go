@@ -1,8 +1,11 @@
 package sqlstore
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse"
 )
 
 func TestSessionSubsCache(t *testing.T) {
@@ -35,4 +38,22 @@ func TestSessionSubsCache(t *testing.T) {
 	if _, ok, _ := c.get("org", t0); ok {
 		t.Fatal("forget kept the organization's answer")
 	}
+}
+
+// BenchmarkSessionEventsWanted is what a session create of an organization
+// without session endpoints adds to the hot path: a cached answer.
+func BenchmarkSessionEventsWanted(b *testing.B) {
+	t0 := time.Now()
+	s := &Store{now: func() time.Time { return t0 }} // the answer stays fresh however long the run
+	_, _, gen := s.sessionSubs.get("org", t0)
+	s.sessionSubs.put("org", false, t0, gen)
+	events := []gatehouse.SessionEvent{func(*gatehouse.Session) (gatehouse.Event, error) { return gatehouse.Event{}, nil }}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if sub, err := s.sessionEventsWanted(context.Background(), "org", events); sub || err != nil {
+				b.Fatalf("got (%v, %v), want a cached false", sub, err)
+			}
+		}
+	})
 }

@@ -49,6 +49,14 @@ func (s *Session) State(now time.Time) string {
 	return ""
 }
 
+// SessionEvent builds the webhook event that reports a session change
+// (customer_session.created, customer_session.revoked) from the session as
+// the change left it. A store calls it inside the change's transaction,
+// and only when an endpoint of the organization may want it, so a change
+// nobody listens to pays nothing for its payload (session create is the
+// hot write). It must not retain s.
+type SessionEvent func(s *Session) (Event, error)
+
 // SessionFilter narrows a session list (newest first).
 type SessionFilter struct {
 	CustomerID string

@@ -63,8 +63,11 @@ type Store interface {
 	// first, streaming (for CSV export).
 	EachCustomer(ctx context.Context, orgID string, fn func(*Customer) error) error
 
-	// CreateSession inserts s.
-	CreateSession(ctx context.Context, s *Session) error
+	// CreateSession inserts s. Each of events (see SessionEvent) is called
+	// with s and its Event written in the same transaction, only when an
+	// endpoint of the organization may subscribe to customer_session
+	// events; a failed insert writes none.
+	CreateSession(ctx context.Context, s *Session, events ...SessionEvent) error
 	// SessionByHash is the token check: one indexed lookup of the session
 	// whose digest is one of hashes, joined with its customer. It returns the
 	// session whatever its expiry or revocation (the caller classifies it with
@@ -78,11 +81,14 @@ type Store interface {
 	ListSessions(ctx context.Context, orgID string, f SessionFilter) ([]*Session, int, error)
 	// RevokeSession revokes one live session. ENotFound if it does not exist
 	// in the organization; revoking an already revoked or expired session is
-	// not an error and keeps the first revocation.
-	RevokeSession(ctx context.Context, orgID, id, reason string, now time.Time) error
+	// not an error and keeps the first revocation. events are called with
+	// the session as revoked (RevokedAt, RevokedReason, ModifiedAt set) and
+	// written in the same transaction; a session it did not revoke has none.
+	RevokeSession(ctx context.Context, orgID, id, reason string, now time.Time, events ...SessionEvent) error
 	// RevokeCustomerSessions revokes every live session of the customer and
-	// returns how many it revoked.
-	RevokeCustomerSessions(ctx context.Context, orgID, customerID, reason string, now time.Time) (int, error)
+	// returns how many it revoked, calling each of events once per revoked
+	// session (as revoked) and writing the Events in the same transaction.
+	RevokeCustomerSessions(ctx context.Context, orgID, customerID, reason string, now time.Time, events ...SessionEvent) (int, error)
 	// TouchSession records a use of the session (time, client IP, user
 	// agent) unless one was recorded less than a minute before at.
 	TouchSession(ctx context.Context, id string, at time.Time, ip, userAgent string) error

@@ -16,9 +16,23 @@ import (
 // POST /v1/customer-sessions/ by external customer ID with an organization
 // token, 64 concurrent callers, on SQLite behind the session cache as
 // `gatehouse serve` runs it (organization token and organization lookups
-// cached, one customer read, one group-committed insert).
+// cached, one customer read, one group-committed insert). The organization
+// has no endpoint for customer_session events, so no payload is built.
 func BenchmarkCreateSession(b *testing.B) {
+	benchmarkCreateSession(b, newEnv(b))
+}
+
+// BenchmarkCreateSessionSubscribed is BenchmarkCreateSession with an
+// endpoint subscribed to customer_session.created: each create is its own
+// transaction that also builds the payload and writes the event (no job
+// engine: the store writes events and enqueues nothing).
+func BenchmarkCreateSessionSubscribed(b *testing.B) {
 	e := newEnv(b)
+	e.mustEndpoint("W", `{"url":"https://example.com/s","format":"raw","events":["customer_session.created"]}`)
+	benchmarkCreateSession(b, e)
+}
+
+func benchmarkCreateSession(b *testing.B, e *env) {
 	srv := e.newServer(func(c *Config) { c.Store = sessioncache.New(e.store, 0) })
 	body := `{"external_customer_id":"usr_1","return_url":"https://example.com/back"}`
 	b.ReportAllocs()

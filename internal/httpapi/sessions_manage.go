@@ -12,25 +12,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/wire"
 )
 
-// sessionInfoJSON is s as the session-management endpoints show it: never
-// with its token.
-func sessionInfoJSON(s *gatehouse.Session) apitype.SessionInfo {
-	return apitype.SessionInfo{
-		ID:                s.ID,
-		CreatedAt:         apitype.NewTime(s.CreatedAt),
-		ModifiedAt:        apitype.NewTimePtr(s.ModifiedAt),
-		ExpiresAt:         apitype.NewTime(s.ExpiresAt),
-		RevokedAt:         apitype.NewTimePtr(s.RevokedAt),
-		RevokedReason:     s.RevokedReason,
-		LastUsedAt:        apitype.NewTimePtr(s.LastUsedAt),
-		LastUsedIP:        s.LastUsedIP,
-		LastUsedUserAgent: s.LastUsedUserAgent,
-		ReturnURL:         s.ReturnURL,
-		Metadata:          wire.Metadata(s.Metadata),
-		CustomerID:        s.CustomerID,
-	}
-}
-
 // sessionQuery is a validated GET /v1/customer-sessions/ query.
 type sessionQuery struct {
 	filter     gatehouse.SessionFilter
@@ -91,7 +72,7 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	}
 	out.Pagination = apitype.Pagination{TotalCount: total, MaxPage: maxPageOf(total, q.filter.Page.Limit)}
 	for _, sess := range ss {
-		out.Items = append(out.Items, sessionInfoJSON(sess))
+		out.Items = append(out.Items, wire.Session(sess))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -117,18 +98,19 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("find session %s: %w", id, err)
 	}
-	writeJSON(w, http.StatusOK, sessionInfoJSON(sess))
+	writeJSON(w, http.StatusOK, wire.Session(sess))
 	return nil
 }
 
 // revokeSession is DELETE /v1/customer-sessions/{id}: 204, also for a
-// session already revoked or expired (the first revocation is kept).
+// session already revoked or expired (the first revocation is kept, and
+// only the first reports customer_session.revoked).
 func (s *Server) revokeSession(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathSessionID(r)
 	if err != nil {
 		return err
 	}
-	if err := s.store.RevokeSession(r.Context(), orgOf(r), id, gatehouse.RevokedByMerchant, s.clock()); err != nil {
+	if err := s.store.RevokeSession(r.Context(), orgOf(r), id, gatehouse.RevokedByMerchant, s.clock(), wire.SessionRevoked); err != nil {
 		return fmt.Errorf("revoke session %s: %w", id, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -170,7 +152,7 @@ func (s *Server) revokeCustomerSessions(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	n, err := s.store.RevokeCustomerSessions(r.Context(), orgOf(r), c.ID, gatehouse.RevokedByMerchant, s.clock())
+	n, err := s.store.RevokeCustomerSessions(r.Context(), orgOf(r), c.ID, gatehouse.RevokedByMerchant, s.clock(), wire.SessionRevoked)
 	if err != nil {
 		return fmt.Errorf("revoke sessions: %w", err)
 	}
@@ -204,7 +186,7 @@ func (s *Server) bodyCustomer(r *http.Request, id string, externalID *string) (*
 // revokes its own session; the token fails from the next request on.
 func (s *Server) portalLogout(w http.ResponseWriter, r *http.Request) error {
 	_, sess := customerOf(r)
-	if err := s.store.RevokeSession(r.Context(), sess.OrganizationID, sess.ID, gatehouse.RevokedByLogout, s.clock()); err != nil {
+	if err := s.store.RevokeSession(r.Context(), sess.OrganizationID, sess.ID, gatehouse.RevokedByLogout, s.clock(), wire.SessionRevoked); err != nil {
 		return fmt.Errorf("log out session %s: %w", sess.ID, err)
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/wire"
 )
 
 // Config configures a Service. Zero durations and limits take the defaults.
@@ -152,7 +153,9 @@ type MintOptions struct {
 	Metadata  gatehouse.Metadata
 }
 
-// Mint creates a session for a live customer.
+// Mint creates a session for a live customer; the store reports it as
+// customer_session.created to the endpoints that subscribe to it, in the
+// insert's transaction.
 func (s *Service) Mint(ctx context.Context, c *gatehouse.Customer, opts MintOptions) (*Minted, error) {
 	ttl := opts.TTL
 	if ttl <= 0 {
@@ -174,7 +177,7 @@ func (s *Service) Mint(ctx context.Context, c *gatehouse.Customer, opts MintOpti
 		ReturnURL:      opts.ReturnURL,
 		Metadata:       md,
 	}
-	if err := s.cfg.Store.CreateSession(ctx, sess); err != nil {
+	if err := s.cfg.Store.CreateSession(ctx, sess, wire.SessionCreated); err != nil {
 		return nil, fmt.Errorf("create session: %w", err)
 	}
 	return &Minted{Session: sess, Token: tok}, nil

@@ -23,6 +23,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/wire"
 )
 
 // Token types a report may name (case-insensitive).
@@ -206,7 +207,7 @@ func (r *Revoker) revoke(ctx context.Context, rep Report) (bool, error) {
 		if s.State(now) != "" {
 			return false, nil
 		}
-		if err := r.Store.RevokeSession(ctx, s.OrganizationID, s.ID, gatehouse.RevokedLeaked, now); err != nil {
+		if err := r.Store.RevokeSession(ctx, s.OrganizationID, s.ID, gatehouse.RevokedLeaked, now, wire.SessionRevoked); err != nil {
 			return false, fmt.Errorf("revoke reported session: %w", err)
 		}
 		return true, nil

@@ -185,18 +185,20 @@ func (c *Store) UpdateCustomer(ctx context.Context, cu *gatehouse.Customer, even
 // concrete store's own methods, such as SetWebhookQueue).
 func (c *Store) Unwrap() gatehouse.Store { return c.Store }
 
-// RevokeSession revokes and forgets one session.
-func (c *Store) RevokeSession(ctx context.Context, orgID, id, reason string, now time.Time) error {
+// RevokeSession revokes and forgets one session, passing its events
+// through.
+func (c *Store) RevokeSession(ctx context.Context, orgID, id, reason string, now time.Time, events ...gatehouse.SessionEvent) error {
 	done := c.invalidate(func() { c.dropSession(id) })
 	defer done()
-	return c.Store.RevokeSession(ctx, orgID, id, reason, now)
+	return c.Store.RevokeSession(ctx, orgID, id, reason, now, events...)
 }
 
-// RevokeCustomerSessions revokes and forgets every session of a customer.
-func (c *Store) RevokeCustomerSessions(ctx context.Context, orgID, customerID, reason string, now time.Time) (int, error) {
+// RevokeCustomerSessions revokes and forgets every session of a
+// customer, passing its events through.
+func (c *Store) RevokeCustomerSessions(ctx context.Context, orgID, customerID, reason string, now time.Time, events ...gatehouse.SessionEvent) (int, error) {
 	done := c.invalidate(func() { c.dropCustomer(customerID) })
 	defer done()
-	return c.Store.RevokeCustomerSessions(ctx, orgID, customerID, reason, now)
+	return c.Store.RevokeCustomerSessions(ctx, orgID, customerID, reason, now, events...)
 }
 
 // Purge deletes expired rows and empties the cache (expired entries would

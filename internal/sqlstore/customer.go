@@ -115,7 +115,7 @@ func (s *Store) CreateCustomer(ctx context.Context, c *gatehouse.Customer, event
 		if err := s.writeMetadata(ctx, tx, c); err != nil {
 			return err
 		}
-		return s.writeEvents(ctx, tx, c, events)
+		return s.writeEvents(ctx, tx, c.OrganizationID, c.ID, events)
 	})
 	return s.uniqueErr(ctx, err, c, "create customer")
 }
@@ -165,7 +165,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, c *gatehouse.Customer, event
 		if err := s.writeMetadata(ctx, tx, c); err != nil {
 			return err
 		}
-		return s.writeEvents(ctx, tx, c, events)
+		return s.writeEvents(ctx, tx, c.OrganizationID, c.ID, events)
 	})
 	return s.uniqueErr(ctx, err, c, "update customer %s", c.ID)
 }

@@ -1,8 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -36,8 +39,15 @@ func (d *sessionDest) session() (*gatehouse.Session, error) {
 	return &s, err
 }
 
-// CreateSession inserts s (an ID is generated when s.ID is empty).
-func (s *Store) CreateSession(ctx context.Context, ss *gatehouse.Session) error {
+// insertSession is the INSERT of CreateSession, with ? placeholders.
+const insertSession = `INSERT INTO customer_sessions (id, organization_id, customer_id, token_hash,
+	created_at, modified_at, expires_at, return_url, metadata, revoked_at, revoked_reason, last_used_at,
+	last_used_ip, last_used_user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// CreateSession inserts s (an ID is generated when s.ID is empty). Without
+// anyone to report it to (session_events.go) it is one group-committed
+// statement; otherwise a transaction that also writes the events.
+func (s *Store) CreateSession(ctx context.Context, ss *gatehouse.Session, events ...gatehouse.SessionEvent) error {
 	if ss.ID == "" {
 		ss.ID = newID()
 	}
@@ -52,12 +62,26 @@ func (s *Store) CreateSession(ctx context.Context, ss *gatehouse.Session) error 
 	if err != nil {
 		return err
 	}
-	_, err = s.execHot(ctx, `INSERT INTO customer_sessions (id, organization_id, customer_id, token_hash,
-		created_at, modified_at, expires_at, return_url, metadata, revoked_at, revoked_reason, last_used_at,
-		last_used_ip, last_used_user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ss.ID, ss.OrganizationID, ss.CustomerID, ss.TokenHash, micros(ss.CreatedAt), microsPtr(ss.ModifiedAt),
+	args := []any{ss.ID, ss.OrganizationID, ss.CustomerID, ss.TokenHash, micros(ss.CreatedAt), microsPtr(ss.ModifiedAt),
 		micros(ss.ExpiresAt), nullStr(ss.ReturnURL), meta, microsPtr(ss.RevokedAt), nullStr(ss.RevokedReason),
-		microsPtr(ss.LastUsedAt), nullStr(ss.LastUsedIP), nullStr(ss.LastUsedUserAgent))
+		microsPtr(ss.LastUsedAt), nullStr(ss.LastUsedIP), nullStr(ss.LastUsedUserAgent)}
+	withEvents, err := s.sessionEventsWanted(ctx, ss.OrganizationID, events)
+	if err != nil {
+		return s.wrap(err, "create session")
+	}
+	if withEvents {
+		err = s.tx(ctx, func(tx *sql.Tx) error {
+			if err := s.lockCustomer(ctx, tx, ss.OrganizationID, ss.CustomerID); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, s.q(insertSession), args...); err != nil {
+				return err
+			}
+			return s.writeSessionEvents(ctx, tx, ss.OrganizationID, ss.CustomerID, []*gatehouse.Session{ss}, events)
+		})
+	} else {
+		_, err = s.execHot(ctx, insertSession, args...)
+	}
 	if _, ok := uniqueViolation(err); ok {
 		return &gatehouse.Error{Code: gatehouse.EConflict, Message: "This session already exists.", Err: err}
 	}
@@ -163,14 +187,32 @@ func (s *Store) ListSessions(ctx context.Context, orgID string, f gatehouse.Sess
 	return out, total, nil
 }
 
+// revokeSet is the SET and live-session condition of a revocation; its
+// arguments are revokeArgs.
+const revokeSet = `UPDATE customer_sessions SET revoked_at = ?, revoked_reason = ?, modified_at = ?
+	WHERE organization_id = ? AND revoked_at IS NULL AND expires_at > ?`
+
+func revokeArgs(orgID, reason string, now time.Time) []any {
+	return []any{micros(now), reason, micros(now), orgID, micros(now)}
+}
+
+// sessionReturning is sessionColumns for a RETURNING clause (no alias).
+var sessionReturning = strings.ReplaceAll(sessionColumns, "s.", "")
+
 // RevokeSession revokes one live session: ENotFound if it does not exist in
 // the organization; an already revoked or expired session is left as it is
-// (the first revocation is kept) and is not an error.
-func (s *Store) RevokeSession(ctx context.Context, orgID, id, reason string, now time.Time) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE customer_sessions SET revoked_at = ?, revoked_reason = ?, modified_at = ?
-			WHERE organization_id = ? AND id = ? AND revoked_at IS NULL AND expires_at > ?`),
-			micros(now), reason, micros(now), orgID, id, micros(now))
+// (the first revocation is kept), is not an error, and reports nothing.
+// The events of a revocation are built from the row as revoked.
+func (s *Store) RevokeSession(ctx context.Context, orgID, id, reason string, now time.Time, events ...gatehouse.SessionEvent) error {
+	withEvents, err := s.sessionEventsWanted(ctx, orgID, events)
+	if err != nil {
+		return s.wrap(err, "revoke session %s", id)
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		if withEvents {
+			return s.revokeSessionEvents(ctx, tx, orgID, id, reason, now, events)
+		}
+		res, err := tx.ExecContext(ctx, s.q(revokeSet+` AND id = ?`), append(revokeArgs(orgID, reason, now), id)...)
 		if err != nil {
 			return err
 		}
@@ -184,17 +226,87 @@ func (s *Store) RevokeSession(ctx context.Context, orgID, id, reason string, now
 	return s.notFound(err, "revoke session %s", id)
 }
 
+// revokeSessionEvents is RevokeSession's transaction when it writes
+// events: the customer's lock first (lockCustomer), then the revocation,
+// whose RETURNING row is the session as the payload shows it.
+func (s *Store) revokeSessionEvents(ctx context.Context, tx *sql.Tx, orgID, id, reason string, now time.Time, events []gatehouse.SessionEvent) error {
+	var customerID string
+	err := tx.QueryRowContext(ctx, s.q(`SELECT customer_id FROM customer_sessions WHERE organization_id = ? AND id = ?`), orgID, id).Scan(&customerID)
+	if err != nil {
+		return err
+	}
+	if err := s.lockCustomer(ctx, tx, orgID, customerID); err != nil {
+		return err
+	}
+	revoked, err := s.revokeReturning(ctx, tx, revokeSet+` AND id = ?`, append(revokeArgs(orgID, reason, now), id))
+	if err != nil || len(revoked) == 0 {
+		return err
+	}
+	return s.writeSessionEvents(ctx, tx, orgID, customerID, revoked, events)
+}
+
+// revokeReturning runs a revocation and returns the sessions it revoked,
+// oldest first.
+func (s *Store) revokeReturning(ctx context.Context, tx *sql.Tx, query string, args []any) ([]*gatehouse.Session, error) {
+	rows, err := tx.QueryContext(ctx, s.q(query+` RETURNING `+sessionReturning), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*gatehouse.Session
+	for rows.Next() {
+		var d sessionDest
+		if err := rows.Scan(d.targets()...); err != nil {
+			return nil, err
+		}
+		ss, err := d.session()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ss)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b *gatehouse.Session) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
 // RevokeCustomerSessions revokes every live session of the customer and
-// returns how many it revoked (0 for an unknown customer).
-func (s *Store) RevokeCustomerSessions(ctx context.Context, orgID, customerID, reason string, now time.Time) (int, error) {
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE customer_sessions SET revoked_at = ?, revoked_reason = ?, modified_at = ?
-		WHERE organization_id = ? AND customer_id = ? AND revoked_at IS NULL AND expires_at > ?`),
-		micros(now), reason, micros(now), orgID, customerID, micros(now))
+// returns how many it revoked (0 for an unknown customer), with the events
+// of each revoked session, oldest first, in the same transaction.
+func (s *Store) RevokeCustomerSessions(ctx context.Context, orgID, customerID, reason string, now time.Time, events ...gatehouse.SessionEvent) (int, error) {
+	withEvents, err := s.sessionEventsWanted(ctx, orgID, events)
 	if err != nil {
 		return 0, s.wrap(err, "revoke sessions of customer %s", customerID)
 	}
-	n, err := res.RowsAffected()
-	return int(n), s.wrap(err, "revoke sessions of customer %s", customerID)
+	args := append(revokeArgs(orgID, reason, now), customerID)
+	if !withEvents {
+		res, err := s.w.ExecContext(ctx, s.q(revokeSet+` AND customer_id = ?`), args...)
+		if err != nil {
+			return 0, s.wrap(err, "revoke sessions of customer %s", customerID)
+		}
+		n, err := res.RowsAffected()
+		return int(n), s.wrap(err, "revoke sessions of customer %s", customerID)
+	}
+	n := 0
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockCustomer(ctx, tx, orgID, customerID); err != nil {
+			return err
+		}
+		revoked, err := s.revokeReturning(ctx, tx, revokeSet+` AND customer_id = ?`, args)
+		if err != nil {
+			return err
+		}
+		n = len(revoked)
+		return s.writeSessionEvents(ctx, tx, orgID, customerID, revoked, events)
+	})
+	if err != nil {
+		return 0, s.wrap(err, "revoke sessions of customer %s", customerID)
+	}
+	return n, nil
 }
 
 // TouchSession records a use of the session unless one was recorded less

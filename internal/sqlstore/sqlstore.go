@@ -102,6 +102,9 @@ type Store struct {
 	// of the webhook events a transaction writes (SetWebhookQueue).
 	sealer gatehouse.Sealer
 	queue  atomic.Pointer[gatehouse.WebhookQueue]
+	// sessionSubs knows per organization whether session changes have
+	// anyone to report to (session_events.go).
+	sessionSubs sessionSubs
 	// now stamps the webhook writes whose contract method takes no time
 	// (skip, redeliver, the waiting mark).
 	now func() time.Time

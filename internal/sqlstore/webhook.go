@@ -133,6 +133,7 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, e *gatehouse.WebhookE
 	}
 	_, err = s.w.ExecContext(ctx, s.q(`INSERT INTO webhook_endpoints (`+endpointColumns+`) VALUES (?, ?, `+placeholders(len(args))+`)`),
 		append([]any{e.ID, e.OrganizationID}, args...)...)
+	s.sessionSubs.forget(e.OrganizationID)
 	return s.wrap(err, "create webhook endpoint")
 }
 
@@ -192,6 +193,7 @@ func (s *Store) UpdateWebhookEndpoint(ctx context.Context, e *gatehouse.WebhookE
 	res, err := s.w.ExecContext(ctx, s.q(`UPDATE webhook_endpoints SET created_at = ?, modified_at = ?, deleted_at = ?, url = ?,
 		name = ?, format = ?, secret_sealed = ?, previous_secret_sealed = ?, previous_secret_until = ?, events = ?, enabled = ?
 		WHERE id = ? AND organization_id = ? AND deleted_at IS NULL`), append(args, e.ID, e.OrganizationID)...)
+	s.sessionSubs.forget(e.OrganizationID)
 	if err != nil {
 		return s.wrap(err, "update webhook endpoint %s", e.ID)
 	}
@@ -203,16 +205,17 @@ func (s *Store) UpdateWebhookEndpoint(ctx context.Context, e *gatehouse.WebhookE
 	return nil
 }
 
-// writeEvents is the fan-out of a customer change, in its transaction tx
-// and after its customer row was written: one webhook_events row per
-// event and enabled, live endpoint of the organization subscribed to its
-// type, then one EnqueueTx of them all. An event without an organization
-// or customer takes c's.
-func (s *Store) writeEvents(ctx context.Context, tx *sql.Tx, c *gatehouse.Customer, events []gatehouse.Event) error {
+// writeEvents is the fan-out of a change (of a customer, or of one of its
+// sessions), in its transaction tx and after the change's rows were
+// written: one webhook_events row per event and enabled, live endpoint of
+// the organization subscribed to its type, then one EnqueueTx of them
+// all. An event without an organization or customer takes orgID's or
+// customerID's; an event of another organization is refused.
+func (s *Store) writeEvents(ctx context.Context, tx *sql.Tx, orgID, customerID string, events []gatehouse.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	subs, err := s.subscriptions(ctx, tx, c.OrganizationID)
+	subs, err := s.subscriptions(ctx, tx, orgID)
 	if err != nil || len(subs) == 0 {
 		return err
 	}
@@ -220,13 +223,13 @@ func (s *Store) writeEvents(ctx context.Context, tx *sql.Tx, c *gatehouse.Custom
 	for _, ev := range events {
 		org, cust := ev.OrganizationID, ev.CustomerID
 		if org == "" {
-			org = c.OrganizationID
+			org = orgID
 		}
 		if cust == "" {
-			cust = c.ID
+			cust = customerID
 		}
-		if org != c.OrganizationID {
-			return fmt.Errorf("write webhook events: event of organization %s in a change of %s", org, c.OrganizationID)
+		if org != orgID {
+			return fmt.Errorf("write webhook events: event of organization %s in a change of %s", org, orgID)
 		}
 		for _, sub := range subs {
 			if !sub.Subscribed(ev.Type) {

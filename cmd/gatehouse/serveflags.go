@@ -42,6 +42,7 @@ type serveCmd struct {
 
 	webhooksAllowPrivate bool
 	webhookRetention     time.Duration
+	webhookRescueAfter   time.Duration
 
 	trustedProxiesList string
 	requestLimitsList  string
@@ -80,6 +81,7 @@ func (c *serveCmd) register(fs *flag.FlagSet, v *envValues) {
 	fs.DurationVar(&c.loginBlock, "login-block", v.duration("GATEHOUSE_LOGIN_BLOCK", login.DefaultBlock), "how long a client over a login limit is refused with 429 (GATEHOUSE_LOGIN_BLOCK)")
 	fs.BoolVar(&c.webhooksAllowPrivate, "webhooks-allow-private-urls", v.bool("GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE_URLS", false), "let webhook endpoints use http and reach private, loopback and link-local addresses (self-hosted receivers, tests) (GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE_URLS)")
 	fs.DurationVar(&c.webhookRetention, "webhook-retention", v.duration("GATEHOUSE_WEBHOOK_RETENTION", webhooks.DefaultRetention), "how long webhook event payloads are kept before the daily archive drops them (GATEHOUSE_WEBHOOK_RETENTION)")
+	fs.DurationVar(&c.webhookRescueAfter, "webhook-rescue-after", v.duration("GATEHOUSE_WEBHOOK_RESCUE_AFTER", webhooks.DefaultRescueAfter), "for tests: how long a webhook delivery claimed by an instance that died waits before another instance retries it; a live instance's attempt is cancelled after half of it (at most 30s) (GATEHOUSE_WEBHOOK_RESCUE_AFTER)")
 	fs.StringVar(&c.frameAncestorsList, "portal-frame-ancestors", v.str("GATEHOUSE_PORTAL_FRAME_ANCESTORS", ""), "comma-separated `ORIGINS` (https://shop.example.com) allowed to embed the portal pages in a frame; empty: none (GATEHOUSE_PORTAL_FRAME_ANCESTORS)")
 }
 
@@ -107,6 +109,8 @@ func (c *serveCmd) validate() error {
 			"--search-index-max must be a positive number of customers or %d (off), got %d", sqlstore.SearchIndexOff, c.searchIndexMax)
 	case c.webhookRetention <= 0:
 		return usagef("--webhook-retention 2160h", "--webhook-retention must be positive, got %s", c.webhookRetention)
+	case c.webhookRescueAfter < time.Second:
+		return usagef("--webhook-rescue-after 1m", "--webhook-rescue-after must be at least 1s, got %s", c.webhookRescueAfter)
 	case c.dbStmtTimeout < 0:
 		return usagef("--db-statement-timeout 5s", "--db-statement-timeout must not be negative")
 	case c.smtpURL != "" && c.mailFrom == "":

@@ -16,6 +16,7 @@ func (c *serveCmd) startWebhooks(ctx context.Context, st *sqlstore.Store, log *s
 	eng, err := webhooks.New(webhooks.Config{
 		DB: st.DB(), Dialect: st.Dialect(), Store: st, Logger: log,
 		AllowPrivate: c.webhooksAllowPrivate, Retention: c.webhookRetention,
+		RescueAfter: c.webhookRescueAfter,
 	})
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
 )
@@ -90,7 +91,9 @@ func CreateCustomer(ctx context.Context, e *Env) error {
 	})
 	if err != nil {
 		if client.StatusCode(err) == 0 {
-			e.Ledger.addUnacked(rec) // the server may or may not have it
+			// The server may or may not have it.
+			rec.Changes = []Change{{Type: gatehouse.EventCustomerCreated, Outcome: Unknown}}
+			e.Ledger.addUnacked(rec)
 		}
 		return err
 	}
@@ -98,6 +101,7 @@ func CreateCustomer(ctx context.Context, e *Env) error {
 		return fmt.Errorf("create customer: answer has external_id %v, want %q", cu.ExternalID, rec.ExternalID)
 	}
 	rec.ID = cu.ID
+	rec.Changes = []Change{{Type: gatehouse.EventCustomerCreated, Outcome: Acked}}
 	e.Ledger.addCustomer(rec)
 	return nil
 }
@@ -110,8 +114,11 @@ func UpdateCustomer(ctx context.Context, e *Env) error {
 		return CreateCustomer(ctx, e)
 	}
 	defer e.Ledger.update(func() { rec.busy = false })
-	var gen int
-	e.Ledger.update(func() { gen = max(rec.Gen, rec.PendingGen) + 1; rec.PendingGen = gen })
+	var gen, prevPending int
+	e.Ledger.update(func() {
+		gen, prevPending = max(rec.Gen, rec.PendingGen)+1, rec.PendingGen
+		rec.PendingGen = gen
+	})
 	name := "gen-" + strconv.Itoa(gen)
 	_, err := e.Client.UpdateCustomer(ctx, rec.ID, apitype.CustomerUpdate{
 		Name:     &name,
@@ -119,9 +126,19 @@ func UpdateCustomer(ctx context.Context, e *Env) error {
 	})
 	switch {
 	case err == nil:
-		e.Ledger.update(func() { rec.Gen, rec.PendingGen = gen, 0 })
+		e.Ledger.update(func() {
+			rec.Gen, rec.PendingGen = gen, 0
+			rec.Changes = append(rec.Changes, Change{Type: gatehouse.EventCustomerUpdated, Gen: gen, Outcome: Acked})
+		})
 	case client.StatusCode(err) != 0:
-		e.Ledger.update(func() { rec.PendingGen = 0 }) // refused: not applied
+		// Refused: not applied. An earlier update without an answer may
+		// still be what the server holds, and its generation is not
+		// reused, so every generation names one write.
+		e.Ledger.update(func() { rec.PendingGen = prevPending })
+	default:
+		e.Ledger.update(func() {
+			rec.Changes = append(rec.Changes, Change{Type: gatehouse.EventCustomerUpdated, Gen: gen, Outcome: Unknown})
+		})
 	}
 	return err
 }
@@ -137,8 +154,15 @@ func DeleteCustomer(ctx context.Context, e *Env) error {
 	err := e.Client.DeleteCustomer(ctx, rec.ID, false)
 	switch {
 	case err == nil:
-		e.Ledger.update(func() { rec.Deleted, rec.DeletePending = true, false })
-	case client.StatusCode(err) != 0:
+		e.Ledger.update(func() {
+			rec.Deleted, rec.DeletePending = true, false
+			rec.Changes = append(rec.Changes, Change{Type: gatehouse.EventCustomerDeleted, Outcome: Acked})
+		})
+	case client.StatusCode(err) == 0:
+		e.Ledger.update(func() {
+			rec.Changes = append(rec.Changes, Change{Type: gatehouse.EventCustomerDeleted, Outcome: Unknown})
+		})
+	default:
 		e.Ledger.update(func() {
 			rec.DeletePending = false
 			e.Ledger.live.add(rec)

@@ -2,10 +2,12 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"syscall"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/apitype"
@@ -75,6 +77,13 @@ func SteadyOps(revoke bool) []Op {
 	return ops
 }
 
+// notApplied reports whether a failed write certainly did not happen: the
+// server answered with an error, or refused the connection (it was down,
+// so nothing was sent). Any other failure leaves the outcome unknown.
+func notApplied(err error) bool {
+	return client.StatusCode(err) != 0 || errors.Is(err, syscall.ECONNREFUSED)
+}
+
 // CreateCustomer creates a customer with a unique email and external ID.
 func CreateCustomer(ctx context.Context, e *Env) error {
 	n := e.Ledger.next()
@@ -90,7 +99,7 @@ func CreateCustomer(ctx context.Context, e *Env) error {
 		Metadata:   map[string]any{"gen": 0, "loadgen": true},
 	})
 	if err != nil {
-		if client.StatusCode(err) == 0 {
+		if !notApplied(err) {
 			// The server may or may not have it.
 			rec.Changes = []Change{{Type: gatehouse.EventCustomerCreated, Outcome: Unknown}}
 			e.Ledger.addUnacked(rec)
@@ -130,7 +139,7 @@ func UpdateCustomer(ctx context.Context, e *Env) error {
 			rec.Gen, rec.PendingGen = gen, 0
 			rec.Changes = append(rec.Changes, Change{Type: gatehouse.EventCustomerUpdated, Gen: gen, Outcome: Acked})
 		})
-	case client.StatusCode(err) != 0:
+	case notApplied(err):
 		// Refused: not applied. An earlier update without an answer may
 		// still be what the server holds, and its generation is not
 		// reused, so every generation names one write.
@@ -158,7 +167,7 @@ func DeleteCustomer(ctx context.Context, e *Env) error {
 			rec.Deleted, rec.DeletePending = true, false
 			rec.Changes = append(rec.Changes, Change{Type: gatehouse.EventCustomerDeleted, Outcome: Acked})
 		})
-	case client.StatusCode(err) == 0:
+	case !notApplied(err):
 		e.Ledger.update(func() {
 			rec.Changes = append(rec.Changes, Change{Type: gatehouse.EventCustomerDeleted, Outcome: Unknown})
 		})

@@ -43,6 +43,7 @@ type serveCmd struct {
 	webhooksAllowPrivate bool
 	webhookRetention     time.Duration
 	webhookRetryBase     time.Duration
+	webhookRescueAfter   time.Duration
 
 	trustedProxiesList string
 	requestLimitsList  string
@@ -83,6 +84,7 @@ func (c *serveCmd) register(fs *flag.FlagSet, v *envValues) {
 	fs.DurationVar(&c.webhookRetention, "webhook-retention", v.duration("GATEHOUSE_WEBHOOK_RETENTION", webhooks.DefaultRetention), "how long webhook event payloads are kept before the daily archive drops them (GATEHOUSE_WEBHOOK_RETENTION)")
 	fs.DurationVar(&c.webhookRetryBase, "webhook-retry-base", v.duration("GATEHOUSE_WEBHOOK_RETRY_BASE", webhooks.DefaultRetryBase),
 		"for tests: backoff factor of webhook retries; after failure n an event waits about base·2^n (at most 600·base); the default is Polar's schedule (GATEHOUSE_WEBHOOK_RETRY_BASE)")
+	fs.DurationVar(&c.webhookRescueAfter, "webhook-rescue-after", v.duration("GATEHOUSE_WEBHOOK_RESCUE_AFTER", webhooks.DefaultRescueAfter), "for tests: how long a webhook delivery claimed by an instance that died waits before another instance retries it; a live instance's attempt is cancelled after half of it (at most 30s) (GATEHOUSE_WEBHOOK_RESCUE_AFTER)")
 	fs.StringVar(&c.frameAncestorsList, "portal-frame-ancestors", v.str("GATEHOUSE_PORTAL_FRAME_ANCESTORS", ""), "comma-separated `ORIGINS` (https://shop.example.com) allowed to embed the portal pages in a frame; empty: none (GATEHOUSE_PORTAL_FRAME_ANCESTORS)")
 }
 
@@ -112,6 +114,8 @@ func (c *serveCmd) validate() error {
 		return usagef("--webhook-retention 2160h", "--webhook-retention must be positive, got %s", c.webhookRetention)
 	case c.webhookRetryBase <= 0:
 		return usagef("--webhook-retry-base "+webhooks.DefaultRetryBase.String(), "--webhook-retry-base must be positive, got %s", c.webhookRetryBase)
+	case c.webhookRescueAfter < time.Second:
+		return usagef("--webhook-rescue-after 1m", "--webhook-rescue-after must be at least 1s, got %s", c.webhookRescueAfter)
 	case c.dbStmtTimeout < 0:
 		return usagef("--db-statement-timeout 5s", "--db-statement-timeout must not be negative")
 	case c.smtpURL != "" && c.mailFrom == "":

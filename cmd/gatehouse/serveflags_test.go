@@ -187,3 +187,21 @@ func TestServeRefusesBadKeysFile(t *testing.T) {
 		t.Errorf("serve with an empty keys document: got exit %d, stderr %q; want 1 naming the flag and the problem", code, errOut)
 	}
 }
+
+// TestWebhookRescueAfterFlag: the default is the engine's own, a few
+// seconds are accepted (the kill tests use them), and under a second is a
+// usage error.
+func TestWebhookRescueAfterFlag(t *testing.T) {
+	c, err := parseServe(t, nil)
+	if err != nil || c.webhookRescueAfter != webhooks.DefaultRescueAfter {
+		t.Errorf("default: got %v, %v; want %s", c, err, webhooks.DefaultRescueAfter)
+	}
+	c, err = parseServe(t, map[string]string{"GATEHOUSE_WEBHOOK_RESCUE_AFTER": "3s"})
+	if err != nil || c.webhookRescueAfter != 3*time.Second {
+		t.Errorf("GATEHOUSE_WEBHOOK_RESCUE_AFTER=3s: got %v, %v; want 3s", c, err)
+	}
+	var ue *usageError
+	if _, err := parseServe(t, nil, "--webhook-rescue-after", "500ms"); !errors.As(err, &ue) || !strings.Contains(err.Error(), "at least 1s") {
+		t.Errorf("--webhook-rescue-after 500ms: got %v, want a usage error saying at least 1s", err)
+	}
+}

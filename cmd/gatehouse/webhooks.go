@@ -18,7 +18,8 @@ func (c *serveCmd) startWebhooks(ctx context.Context, st *sqlstore.Store, log *s
 	cfg := webhooks.Config{
 		DB: st.DB(), Dialect: st.Dialect(), Store: st, Logger: log,
 		AllowPrivate: c.webhooksAllowPrivate, Retention: c.webhookRetention,
-		RetryBase: c.webhookRetryBase,
+		RetryBase:   c.webhookRetryBase,
+		RescueAfter: c.webhookRescueAfter,
 	}
 	if m != nil { // keep a nil *Metrics out of the interface
 		cfg.Recorder = m

@@ -13,6 +13,11 @@
 // storetest.PostgresDSN, so they skip without PostgreSQL on a laptop and fail
 // without it in CI.
 //
+// TestWebhooksInstanceKilledMidDelivery kills one of two instances while
+// its webhook deliveries are held by the receiver and waits for the
+// survivor to deliver everything (--webhook-rescue-after 2s; up to about
+// 30 s for River's rescuer to run); -short skips it.
+//
 // TestDatabaseOutage takes the database away in several ways: it
 // terminates the instances' backends (pg_terminate_backend, selected by an
 // application_name unique to the test), or puts a TCP proxy of its own

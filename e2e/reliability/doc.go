@@ -1,6 +1,7 @@
 // Package reliability holds Gatehouse's reliability and security proofs,
 // run against the real binary (built once by TestMain) on SQLite and on
-// PostgreSQL: crash consistency under SIGKILL, graceful shutdown, slow and
+// PostgreSQL: crash consistency under SIGKILL (of the data and of the
+// webhook events it reports), graceful shutdown, slow and
 // hostile clients, an authorization matrix generated from the route table,
 // secret-leak scans of every log and of the database, and a soak.
 //
@@ -12,5 +13,5 @@
 //
 //	SOAK_DURATION=5m go test -run TestSoak -timeout 30m ./e2e/reliability/
 //
-// -short skips the crash, slow-loris and soak tests.
+// -short skips the crash, webhook crash, slow-loris and soak tests.
 package reliability

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -22,9 +23,23 @@ type CustomerRecord struct {
 	// Deleted is set once a delete was acknowledged; DeletePending while a
 	// delete was sent without an acknowledgement.
 	Deleted, DeletePending bool
+	// Changes is every write of this customer that the server
+	// acknowledged or may have applied (no answer), in the order sent:
+	// what its webhook events must describe (CheckEvents). Writes the
+	// server refused are not in it.
+	Changes []Change
 
 	busy     bool             // an operation on this customer is in flight
 	sessions []*SessionRecord // its sessions, to retire them on delete
+}
+
+// copy returns c with a Changes of its own. Call with the ledger's lock
+// held.
+func (c *CustomerRecord) copy() CustomerRecord {
+	out := *c
+	out.Changes = slices.Clone(c.Changes)
+	out.sessions = nil
+	return out
 }
 
 // SessionRecord is one customer session the server acknowledged.
@@ -109,7 +124,7 @@ func (l *Ledger) Customers() []CustomerRecord {
 	defer l.mu.Unlock()
 	out := make([]CustomerRecord, len(l.customers))
 	for i, c := range l.customers {
-		out[i] = *c
+		out[i] = c.copy()
 	}
 	return out
 }
@@ -121,7 +136,7 @@ func (l *Ledger) Unacknowledged() []CustomerRecord {
 	defer l.mu.Unlock()
 	out := make([]CustomerRecord, len(l.unacked))
 	for i, c := range l.unacked {
-		out[i] = *c
+		out[i] = c.copy()
 	}
 	return out
 }

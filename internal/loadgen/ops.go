@@ -2,11 +2,14 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"syscall"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/apitype"
 	"github.com/gatehouse/gatehouse/client"
 )
@@ -74,6 +77,13 @@ func SteadyOps(revoke bool) []Op {
 	return ops
 }
 
+// notApplied reports whether a failed write certainly did not happen: the
+// server answered with an error, or refused the connection (it was down,
+// so nothing was sent). Any other failure leaves the outcome unknown.
+func notApplied(err error) bool {
+	return client.StatusCode(err) != 0 || errors.Is(err, syscall.ECONNREFUSED)
+}
+
 // CreateCustomer creates a customer with a unique email and external ID.
 func CreateCustomer(ctx context.Context, e *Env) error {
 	n := e.Ledger.next()
@@ -89,8 +99,10 @@ func CreateCustomer(ctx context.Context, e *Env) error {
 		Metadata:   map[string]any{"gen": 0, "loadgen": true},
 	})
 	if err != nil {
-		if client.StatusCode(err) == 0 {
-			e.Ledger.addUnacked(rec) // the server may or may not have it
+		if !notApplied(err) {
+			// The server may or may not have it.
+			rec.Changes = []Change{{Type: gatehouse.EventCustomerCreated, Outcome: Unknown}}
+			e.Ledger.addUnacked(rec)
 		}
 		return err
 	}
@@ -98,6 +110,7 @@ func CreateCustomer(ctx context.Context, e *Env) error {
 		return fmt.Errorf("create customer: answer has external_id %v, want %q", cu.ExternalID, rec.ExternalID)
 	}
 	rec.ID = cu.ID
+	rec.Changes = []Change{{Type: gatehouse.EventCustomerCreated, Outcome: Acked}}
 	e.Ledger.addCustomer(rec)
 	return nil
 }
@@ -110,8 +123,11 @@ func UpdateCustomer(ctx context.Context, e *Env) error {
 		return CreateCustomer(ctx, e)
 	}
 	defer e.Ledger.update(func() { rec.busy = false })
-	var gen int
-	e.Ledger.update(func() { gen = max(rec.Gen, rec.PendingGen) + 1; rec.PendingGen = gen })
+	var gen, prevPending int
+	e.Ledger.update(func() {
+		gen, prevPending = max(rec.Gen, rec.PendingGen)+1, rec.PendingGen
+		rec.PendingGen = gen
+	})
 	name := "gen-" + strconv.Itoa(gen)
 	_, err := e.Client.UpdateCustomer(ctx, rec.ID, apitype.CustomerUpdate{
 		Name:     &name,
@@ -119,9 +135,19 @@ func UpdateCustomer(ctx context.Context, e *Env) error {
 	})
 	switch {
 	case err == nil:
-		e.Ledger.update(func() { rec.Gen, rec.PendingGen = gen, 0 })
-	case client.StatusCode(err) != 0:
-		e.Ledger.update(func() { rec.PendingGen = 0 }) // refused: not applied
+		e.Ledger.update(func() {
+			rec.Gen, rec.PendingGen = gen, 0
+			rec.Changes = append(rec.Changes, Change{Type: gatehouse.EventCustomerUpdated, Gen: gen, Outcome: Acked})
+		})
+	case notApplied(err):
+		// Refused: not applied. An earlier update without an answer may
+		// still be what the server holds, and its generation is not
+		// reused, so every generation names one write.
+		e.Ledger.update(func() { rec.PendingGen = prevPending })
+	default:
+		e.Ledger.update(func() {
+			rec.Changes = append(rec.Changes, Change{Type: gatehouse.EventCustomerUpdated, Gen: gen, Outcome: Unknown})
+		})
 	}
 	return err
 }
@@ -137,8 +163,15 @@ func DeleteCustomer(ctx context.Context, e *Env) error {
 	err := e.Client.DeleteCustomer(ctx, rec.ID, false)
 	switch {
 	case err == nil:
-		e.Ledger.update(func() { rec.Deleted, rec.DeletePending = true, false })
-	case client.StatusCode(err) != 0:
+		e.Ledger.update(func() {
+			rec.Deleted, rec.DeletePending = true, false
+			rec.Changes = append(rec.Changes, Change{Type: gatehouse.EventCustomerDeleted, Outcome: Acked})
+		})
+	case !notApplied(err):
+		e.Ledger.update(func() {
+			rec.Changes = append(rec.Changes, Change{Type: gatehouse.EventCustomerDeleted, Outcome: Unknown})
+		})
+	default:
 		e.Ledger.update(func() {
 			rec.DeletePending = false
 			e.Ledger.live.add(rec)

@@ -47,12 +47,15 @@
 //     last delivery); River's count also grows on attempts that never
 //     reached a receiver (a store error, a rescue).
 //   - A killed instance. Its jobs stay "running". The leader's rescuer
-//     runs every 30 s and makes a job running for longer than
-//     RescueStuckJobsAfter (1 min) retryable at the retry policy's time
-//     (or discards it past MaxAttempts). JobTimeout (30 s) cancels an
-//     attempt's context in a live instance first; River refuses a rescue
-//     delay shorter than the job timeout. So a dead instance's attempt is
-//     retried by another about 1-1.5 min (plus the backoff) after it began.
+//     runs every 30 s (and once when it becomes leader) and makes a job
+//     running for longer than RescueStuckJobsAfter (Config.RescueAfter,
+//     1 min by default) retryable at the retry policy's time (or discards
+//     it past MaxAttempts). JobTimeout (30 s, or half of a shorter
+//     RescueAfter) cancels an attempt's context in a live instance first;
+//     River refuses a rescue delay shorter than the job timeout. So a
+//     dead instance's attempt is retried by another about 1-1.5 min (plus
+//     the backoff) after it began; with a RescueAfter of a few seconds, at
+//     the rescuer's next run (at most 30 s, or the new leader's election).
 //   - Exactly one attempt at a time. Every instance fetches jobs (fetching
 //     is not leader work); a fetch claims rows by setting them running in
 //     one statement (FOR UPDATE SKIP LOCKED on PostgreSQL, the single

@@ -21,6 +21,11 @@ const (
 	DefaultRetention = 90 * 24 * time.Hour
 	// DefaultWorkers is how many deliveries one instance makes at once.
 	DefaultWorkers = 32
+	// DefaultRescueAfter is how long a delivery claimed by an instance that
+	// died stays claimed before the leader's rescuer lets another instance
+	// retry it (River's RescueStuckJobsAfter); --webhook-rescue-after
+	// reads it from here.
+	DefaultRescueAfter = time.Minute
 )
 
 // River settings, explained in the package comment.
@@ -31,12 +36,10 @@ const (
 	// commit-to-pickup latency, so it is well under the 250 ms p99 target.
 	fetchPollInterval = 50 * time.Millisecond
 	fetchCooldown     = 10 * time.Millisecond
-	// jobTimeout cancels a stuck attempt; a delivery's HTTP exchange is
-	// bounded by HTTPTimeout (10 s) before it.
-	jobTimeout = 30 * time.Second
-	// rescueAfter: a job still "running" this long after it started (its
-	// instance died) is made retryable by the leader's rescuer.
-	rescueAfter = time.Minute
+	// maxJobTimeout cancels a stuck attempt; a delivery's HTTP exchange is
+	// bounded by HTTPTimeout (10 s) before it. With a RescueAfter under
+	// twice this, the job timeout is half of RescueAfter (jobTimeout).
+	maxJobTimeout = 30 * time.Second
 	// riverMaxAttempts is above WebhookMaxAttempts so that our delivery
 	// count, not River's attempt count, ends an event; River's count also
 	// grows on attempts that never reached the receiver (a store error, a
@@ -75,6 +78,10 @@ type Config struct {
 	// Recorder counts deliveries and disabled endpoints for metrics
 	// (nil: nothing is counted); *metrics.Metrics implements it.
 	Recorder Recorder
+	// RescueAfter is how long a job of a dead instance stays "running"
+	// before it is retried (0: DefaultRescueAfter). Tests that kill
+	// instances shrink it to a few seconds.
+	RescueAfter time.Duration
 	// resolver replaces net.DefaultResolver (tests).
 	resolver resolver
 }
@@ -119,6 +126,10 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.DB == nil || cfg.Store == nil || cfg.Logger == nil {
 		return nil, errors.New("webhooks: Config needs DB, Store and Logger")
 	}
+	if cfg.RescueAfter < 0 {
+		return nil, fmt.Errorf("webhooks: RescueAfter must not be negative, got %s", cfg.RescueAfter)
+	}
+	rescueAfter := cmp.Or(cfg.RescueAfter, DefaultRescueAfter)
 	drv, err := driver(cfg.DB, cfg.Dialect)
 	if err != nil {
 		return nil, err
@@ -151,7 +162,7 @@ func New(cfg Config) (*Engine, error) {
 		Workers:                     workers,
 		FetchPollInterval:           fetchPollInterval,
 		FetchCooldown:               fetchCooldown,
-		JobTimeout:                  jobTimeout,
+		JobTimeout:                  jobTimeout(rescueAfter),
 		RescueStuckJobsAfter:        rescueAfter,
 		MaxAttempts:                 riverMaxAttempts,
 		RetryPolicy:                 retryPolicy{base: cmp.Or(cfg.RetryBase, DefaultRetryBase)},
@@ -163,6 +174,15 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.river = client
 	return e, nil
+}
+
+// jobTimeout is the job timeout that goes with a rescue delay: at most
+// half of it, so that a live instance's attempt is cancelled with the
+// other half left for recording its outcome before the rescuer may hand
+// the job to another instance. River itself only refuses a rescue delay
+// below the job timeout.
+func jobTimeout(rescueAfter time.Duration) time.Duration {
+	return min(maxJobTimeout, rescueAfter/2)
 }
 
 // Start starts working the queue (and, on the elected leader, River's

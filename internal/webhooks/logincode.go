@@ -116,7 +116,9 @@ func (w *loginCodeWorker) Work(ctx context.Context, job *river.Job[loginCodeArgs
 	if job.Attempt >= job.MaxAttempts {
 		w.e.loginFailed.Add(1)
 		w.e.log.WarnContext(ctx, "login code mail failed, giving up", "job_id", job.ID, "attempt", job.Attempt, "err", err.Error())
+		return err
 	}
+	w.e.log.WarnContext(ctx, "login code mail failed, will retry", "job_id", job.ID, "attempt", job.Attempt, "err", err.Error())
 	return err
 }
 

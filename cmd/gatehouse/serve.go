@@ -82,11 +82,13 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	stopWebhooks, err := c.startWebhooks(ctx, st, log, m)
+	// The engine before the login service: it is the service's queue of
+	// code requests.
+	engine, stopEngine, err := c.startWebhooks(ctx, st, log, m)
 	if err != nil {
 		return err
 	}
-	defer stopWebhooks() // before st.Close, deferred above
+	defer stopEngine() // after shutdown (the HTTP servers), before st.Close, deferred above
 	var store gatehouse.Store = st
 	if st.Dialect() == "sqlite" {
 		// One process serves a SQLite file, so it sees every write to
@@ -103,7 +105,7 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 	if publicURL == "" {
 		publicURL = "http://" + addr
 	}
-	app, err := c.wire(wireDeps{db: st, store: store, hasher: hasher, keys: keys, metrics: m, publicURL: publicURL, log: log})
+	app, err := c.wire(wireDeps{db: st, store: store, engine: engine, hasher: hasher, keys: keys, metrics: m, publicURL: publicURL, log: log})
 	if err != nil {
 		lns.close()
 		return err
@@ -141,9 +143,12 @@ func (c *serveCmd) run(ctx context.Context, log *slog.Logger) error {
 }
 
 // shutdown stops in order: the HTTP servers (requests in flight finish),
-// then the API (it flushes session usage), the login service (it finishes
-// queued code requests) and the mail queue (it delivers what they queued),
-// all within ctx. firstErr is a serve error that ended the server early.
+// then the API (it flushes session usage) and the login service, within
+// ctx. After it, run's deferred calls stop the job engine (its webhook
+// deliveries and code mails in flight finish within --shutdown-timeout,
+// else are left to River: a queued code request is sent after a restart)
+// and then close the store. firstErr is a serve error that ended the
+// server early.
 func (c *serveCmd) shutdown(ctx context.Context, log *slog.Logger, servers []*http.Server, served chan error, firstErr error, app *wired) error {
 	var errs []error
 	if firstErr != nil && !errors.Is(firstErr, http.ErrServerClosed) {

@@ -29,8 +29,8 @@ type wired struct {
 	// metrics serves GET /metrics on a listener of its own; nil otherwise.
 	metrics http.Handler
 	// closers stop the background work, in order: the API first (it
-	// flushes session usage), then the login service (it finishes queued
-	// code requests), then the mail queue (it delivers what they queued).
+	// flushes session usage), then the login service. Its code requests
+	// are the job engine's, which serve stops after these.
 	closers []func(context.Context) error
 }
 
@@ -49,6 +49,7 @@ func (w *wired) close(ctx context.Context) error {
 type wireDeps struct {
 	db        *sqlstore.Store  // the pools, for metrics
 	store     gatehouse.Store  // db, possibly behind the token-check cache
+	engine    *webhooks.Engine // started; the login service's code queue
 	hasher    *token.Hasher    // current and previous secrets
 	keys      *secretscan.Keys // nil: no secret-scanning endpoint
 	metrics   *metrics.Metrics // nil: no --metrics-addr
@@ -56,12 +57,13 @@ type wireDeps struct {
 	log       *slog.Logger
 }
 
-// wire assembles the JSON API, the login-code service with its mail queue,
-// the customer portal pages and the metrics.
+// wire assembles the JSON API, the login-code service (its requests
+// queued on the job engine, its mail sent by the mailer), the customer
+// portal pages and the metrics.
 func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 	w := &wired{}
 	m := d.metrics
-	q, err := c.mailQueue(d.log)
+	mailer, err := c.mailer(d.log)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +72,8 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 		Store:              d.store,
 		Customers:          cs,
 		Hasher:             d.hasher,
-		Mail:               q,
+		Codes:              d.engine,
+		Mailer:             mailer,
 		Logger:             d.log,
 		Now:                time.Now,
 		PublicURL:          d.publicURL,
@@ -80,6 +83,8 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 		AuthenticateLimits: c.authLimits,
 		Block:              c.loginBlock,
 	})
+	// Requests queued before this start (a restart) have waited for it.
+	d.engine.SetLoginCodeIssuer(svc)
 	api, err := httpapi.New(httpapi.Config{
 		Store:          d.store,
 		Customers:      cs,
@@ -97,13 +102,12 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 	})
 	if err != nil {
 		_ = svc.Close(context.Background())
-		_ = q.Close(context.Background())
 		return nil, err
 	}
-	w.closers = []func(context.Context) error{api.Close, svc.Close, q.Close}
+	w.closers = []func(context.Context) error{api.Close, svc.Close}
 	var metricsHandler http.Handler
 	if m != nil {
-		if err := registerMetrics(m, api, q, d.db); err != nil {
+		if err := registerMetrics(m, api, d.engine, d.db); err != nil {
 			_ = w.close(context.Background())
 			return nil, err
 		}
@@ -113,7 +117,7 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 	// (without metrics, instr is api itself).
 	instr := m.Middleware(api, nil)
 	// The portal calls the API in-process, so its sign-in pages use the
-	// same login service (and mail queue) as the JSON endpoints.
+	// same login service (and code queue) as the JSON endpoints.
 	portal, err := web.New(web.Config{API: instr, Logger: d.log, Now: time.Now, FrameAncestors: c.frameAncestors})
 	if err != nil {
 		_ = w.close(context.Background())
@@ -131,10 +135,11 @@ func (c *serveCmd) wire(d wireDeps) (*wired, error) {
 	return w, nil
 }
 
-// mailQueue returns the background queue login codes go through: to the
-// SMTP server of --smtp-url, or, without one, to this log (so that whoever
-// runs a first server can still sign in; never acceptable in production).
-func (c *serveCmd) mailQueue(log *slog.Logger) (*mail.Queue, error) {
+// mailer returns what sends the login-code mail (from the job engine's
+// worker, retried there): the SMTP server of --smtp-url, or, without one,
+// this log (so that whoever runs a first server can still sign in; never
+// acceptable in production).
+func (c *serveCmd) mailer(log *slog.Logger) (gatehouse.Mailer, error) {
 	var mailer gatehouse.Mailer
 	if c.smtpURL != "" {
 		m, err := mail.NewSMTP(c.smtpURL, c.mailFrom)
@@ -153,7 +158,7 @@ func (c *serveCmd) mailQueue(log *slog.Logger) (*mail.Queue, error) {
 			"log_level_hides_codes", level == slog.LevelError)
 		mailer = mail.NewLog(log)
 	}
-	return mail.NewQueue(mailer, mail.QueueOptions{Logger: log}), nil
+	return mailer, nil
 }
 
 // newMetrics returns the metrics when --metrics-addr is set, with the
@@ -176,18 +181,19 @@ func (c *serveCmd) newMetrics(db *sqlstore.Store) (*metrics.Metrics, error) {
 }
 
 // registerMetrics restricts the route label to the API's route table and
-// reports the mail queue and the webhook backlog (the webhook sender
-// counts its deliveries itself: startWebhooks).
-func registerMetrics(m *metrics.Metrics, api *httpapi.Server, q *mail.Queue, db *sqlstore.Store) error {
+// reports the login-code mail (the engine's login_codes jobs) and the
+// webhook backlog (the webhook sender counts its deliveries itself:
+// startWebhooks).
+func registerMetrics(m *metrics.Metrics, api *httpapi.Server, eng *webhooks.Engine, db *sqlstore.Store) error {
 	routes := api.Routes()
 	patterns := make([]string, len(routes))
 	for i, r := range routes {
 		patterns[i] = r.Method + " " + r.Pattern
 	}
 	m.AllowPatterns(patterns...)
-	err := m.RegisterMailQueue(func() (int, int64, int64, int64) {
-		s := q.Stats()
-		return q.Depth(), s.Sent, s.Failed, s.Dropped
+	err := m.RegisterMailQueue(func(ctx context.Context) (int, int64, int64, int64, error) {
+		s, err := eng.LoginCodeStats(ctx)
+		return s.Pending, s.Sent, s.Failed, s.Dropped, err
 	})
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)

@@ -3,8 +3,11 @@
 //
 // The code request path is built against enumeration: whatever the email or
 // organization, the caller gets the same answer after the same work (input
-// checks and rate limiting). Looking the customer up, storing the code and
-// sending the mail happen afterwards, in the background.
+// checks, rate limiting, queueing the request). Looking the customer up,
+// storing the code and sending the mail happen afterwards, in the
+// background: on the durable job queue of Config.Codes (IssueCode works its
+// jobs, so an accepted request survives a restart), or, without one, on an
+// in-memory queue lost with the process.
 package login
 
 import (
@@ -30,9 +33,17 @@ type Config struct {
 	// (required).
 	Customers gatehouse.CustomerService
 	Hasher    *token.Hasher
-	// Mail delivers the code e-mails. nil: they are dropped with a warning
-	// (never their content: it holds a code), so no code is ever
-	// delivered; for tests and tools that mint sessions only.
+	// Codes is the durable queue of accepted code requests (serve: the
+	// job engine, which calls IssueCode for each). With it, Mailer sends
+	// the code mails and Mail is unused. nil: requests go to an in-memory
+	// queue and their mails to Mail.
+	Codes CodeQueue
+	// Mailer sends a code mail at once, for IssueCode (required with
+	// Codes); its error makes the job retry.
+	Mailer gatehouse.Mailer
+	// Mail delivers the code e-mails without Codes. nil: they are dropped
+	// with a warning (never their content: it holds a code), so no code is
+	// ever delivered; for tests and tools that mint sessions only.
 	Mail       gatehouse.MailQueue
 	Logger     *slog.Logger
 	Now        func() time.Time
@@ -51,6 +62,13 @@ type Config struct {
 	Block              time.Duration
 	// DisableRateLimits turns limiting off (benchmarks only).
 	DisableRateLimits bool
+}
+
+// CodeQueue durably queues an accepted code request; its worker calls
+// (*Service).IssueCode with the same arguments. *webhooks.Engine
+// implements it.
+type CodeQueue interface {
+	EnqueueLoginCode(ctx context.Context, orgID, email string, at time.Time) error
 }
 
 // DefaultLimits are 6 events a minute and 12 an hour.
@@ -78,12 +96,16 @@ type request struct {
 	email, orgID string
 }
 
-// New returns a Service and starts its background worker; Close stops it.
-// It panics without cfg.Store or cfg.Customers: a wiring mistake, better
-// found at start-up than as a failed code redemption.
+// New returns a Service and, without cfg.Codes, starts its in-memory
+// worker; Close stops it. It panics without cfg.Store or cfg.Customers,
+// or with Codes but no Mailer: a wiring mistake, better found at start-up
+// than as a failed code redemption.
 func New(cfg Config) *Service {
 	if cfg.Store == nil || cfg.Customers == nil {
 		panic("login: Config.Store and Config.Customers are required")
+	}
+	if cfg.Codes != nil && cfg.Mailer == nil {
+		panic("login: Config.Codes needs Config.Mailer")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -113,9 +135,12 @@ func New(cfg Config) *Service {
 	if cfg.Block <= 0 {
 		cfg.Block = DefaultBlock
 	}
-	s := &Service{cfg: cfg, jobs: make(chan request, 1024)}
-	s.wg.Add(1)
-	go s.work()
+	s := &Service{cfg: cfg}
+	if cfg.Codes == nil {
+		s.jobs = make(chan request, 1024)
+		s.wg.Add(1)
+		go s.work()
+	}
 	return s
 }
 
@@ -126,9 +151,13 @@ func (d dropMail) Enqueue(m gatehouse.Message) {
 	d.log.Warn("no mail queue configured: login code mail dropped", "subject", m.Subject)
 }
 
-// Close stops accepting code requests and finishes the queued ones, or
-// gives up when ctx ends.
+// Close stops accepting code requests and finishes the ones in the
+// in-memory queue, or gives up when ctx ends. With Config.Codes there is
+// nothing to finish: the job engine owns the requests.
 func (s *Service) Close(ctx context.Context) error {
+	if s.jobs == nil {
+		return nil
+	}
 	s.once.Do(func() { close(s.jobs) })
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
@@ -197,7 +226,10 @@ func (s *Service) PortalURL(slug, tok string, email *string) string {
 
 // RequestCode rate-limits a code request by client IP and email, then queues
 // the lookup and mail in the background. It returns nil (answer 202) or an
-// ERateLimited error; it never tells whether the customer exists.
+// ERateLimited error; it never tells whether the customer exists: every
+// accepted request is queued, whatever the address. With Config.Codes, a
+// nil return means the request is stored and survives a restart; a
+// failure to store it is an error (the caller answers 500 and may retry).
 func (s *Service) RequestCode(ctx context.Context, email, orgID, clientIP string) error {
 	if !s.cfg.DisableRateLimits {
 		for _, key := range []string{"request:ip:" + clientIP, "request:email:" + s.cfg.Hasher.Hash("email:"+strings.ToLower(email))} {
@@ -205,6 +237,12 @@ func (s *Service) RequestCode(ctx context.Context, email, orgID, clientIP string
 				return err
 			}
 		}
+	}
+	if s.cfg.Codes != nil {
+		if err := s.cfg.Codes.EnqueueLoginCode(ctx, orgID, email, s.cfg.Now()); err != nil {
+			return scrub(fmt.Errorf("request login code: %w", err), email, false)
+		}
+		return nil
 	}
 	select {
 	case s.jobs <- request{email: email, orgID: orgID}:
@@ -229,27 +267,59 @@ func (s *Service) work() {
 	defer s.wg.Done()
 	for r := range s.jobs {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		if err := s.issue(ctx, r); err != nil {
-			s.cfg.Logger.Error("issue login code", "err", err)
+		m, err := s.issue(ctx, r.orgID, r.email)
+		if err != nil {
+			s.cfg.Logger.Error("issue login code", "err", scrub(err, r.email, false).Error())
+		} else if m != nil {
+			s.cfg.Mail.Enqueue(*m)
 		}
 		cancel()
 	}
 }
 
-// issue stores a code for the customer with that email, if any, and mails it.
-func (s *Service) issue(ctx context.Context, r request) error {
-	org, err := s.cfg.Store.Organization(ctx, r.orgID)
+// IssueCode works one queued code request (Config.Codes' job): it looks the
+// customer up, stores a fresh code (hashed) and sends its mail through
+// Config.Mailer now. It reports whether a mail was sent: false with a nil
+// error when no customer of that organization has the address. A failed
+// send is an error, so the queue retries; each attempt makes a new code
+// (MaxLiveCodes replaces the oldest). A request older than CodeTTL is not
+// sent (its customer has given up on it) but returned as a permanent
+// error. Errors never hold the full address (the queue stores and logs
+// them); Permanent() on them says whether retrying can help.
+func (s *Service) IssueCode(ctx context.Context, orgID, email string, requestedAt time.Time) (sent bool, err error) {
+	if age := s.cfg.Now().Sub(requestedAt); age > s.cfg.CodeTTL {
+		return false, &issueError{msg: fmt.Sprintf("login code request for %s not sent: %s old, beyond the code TTL %s",
+			mail.MaskAddress(email), age.Round(time.Second), s.cfg.CodeTTL), permanent: true}
+	}
+	m, err := s.issue(ctx, orgID, email)
+	if err != nil {
+		return false, scrub(err, email, false)
+	}
+	if m == nil {
+		return false, nil
+	}
+	if err := s.cfg.Mailer.Send(ctx, *m); err != nil {
+		err = fmt.Errorf("send login code mail to %s: %w", mail.MaskAddress(email), err)
+		return false, scrub(err, email, errors.Is(err, mail.ErrPermanent))
+	}
+	return true, nil
+}
+
+// issue stores a code for the customer with that email, if any, and
+// returns its mail (nil: no such customer).
+func (s *Service) issue(ctx context.Context, orgID, email string) (*gatehouse.Message, error) {
+	org, err := s.cfg.Store.Organization(ctx, orgID)
 	if err != nil && !errors.Is(err, gatehouse.ErrNotFound) {
-		return fmt.Errorf("find organization: %w", err)
+		return nil, fmt.Errorf("find organization: %w", err)
 	}
 	// The customer lookup runs for an unknown organization too, so that the
 	// background work (which shares the CPU and the database with requests)
 	// is the same for every address that has no customer.
-	c, err := s.cfg.Store.CustomerByEmail(ctx, r.orgID, r.email)
+	c, err := s.cfg.Store.CustomerByEmail(ctx, orgID, email)
 	if errors.Is(err, gatehouse.ErrNotFound) || org == nil {
-		return nil
+		return nil, nil
 	} else if err != nil {
-		return fmt.Errorf("find customer: %w", err)
+		return nil, fmt.Errorf("find customer: %w", err)
 	}
 	code := token.NewCode()
 	now := s.cfg.Now().UTC().Truncate(time.Microsecond)
@@ -258,16 +328,57 @@ func (s *Service) issue(ctx context.Context, r request) error {
 		OrganizationID: org.ID,
 		CustomerID:     c.ID,
 		CodeHash:       s.cfg.Hasher.Hash(code),
-		Email:          r.email,
+		Email:          email,
 		CreatedAt:      now,
 		ExpiresAt:      now.Add(s.cfg.CodeTTL),
 	}
 	if err := s.cfg.Store.CreateLoginCode(ctx, lc, s.cfg.MaxLiveCodes); err != nil {
-		return fmt.Errorf("store login code: %w", err)
+		return nil, fmt.Errorf("store login code: %w", err)
 	}
 	loginURL := s.cfg.PublicURL + "/" + url.PathEscape(org.Slug) + "/portal/authenticate"
-	s.cfg.Mail.Enqueue(mail.LoginCodeMessage(r.email, org.Name, code, s.cfg.CodeTTL, loginURL))
-	return nil
+	m := mail.LoginCodeMessage(email, org.Name, code, s.cfg.CodeTTL, loginURL)
+	return &m, nil
+}
+
+// issueError is an error of the code path whose text has the address
+// masked (an SMTP reply names its recipient).
+type issueError struct {
+	msg       string
+	permanent bool
+	err       error
+}
+
+func (e *issueError) Error() string { return e.msg }
+func (e *issueError) Unwrap() error { return e.err }
+
+// Permanent reports whether retrying cannot help (the job engine reads it).
+func (e *issueError) Permanent() bool { return e.permanent }
+
+// scrub returns err with every occurrence of addr in its text, in any
+// letter case, masked.
+func scrub(err error, addr string, permanent bool) error {
+	msg := err.Error()
+	if addr != "" {
+		masked := mail.MaskAddress(addr)
+		lower, lowAddr := strings.ToLower(msg), strings.ToLower(addr)
+		if len(lower) == len(msg) && len(lowAddr) == len(addr) {
+			var b strings.Builder
+			for {
+				i := strings.Index(lower, lowAddr)
+				if i < 0 {
+					break
+				}
+				b.WriteString(msg[:i])
+				b.WriteString(masked)
+				msg, lower = msg[i+len(addr):], lower[i+len(addr):]
+			}
+			b.WriteString(msg)
+			msg = b.String()
+		} else {
+			msg = strings.ReplaceAll(msg, addr, masked)
+		}
+	}
+	return &issueError{msg: msg, permanent: permanent, err: err}
 }
 
 // ErrCodeInvalid is the answer to a wrong, used or expired code.

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"sort"
@@ -91,12 +92,14 @@ func (m *Metrics) RegisterDB(name string, db *sql.DB) error {
 	return nil
 }
 
-// MailStats returns the mail queue's current depth (messages waiting) and
-// its counters since start: delivered, failed after retries, and dropped
-// (refused because the queue was full or closed).
-type MailStats func() (depth int, sent, failed, dropped int64)
+// MailStats returns the login-code mail's figures: the requests waiting
+// to be sent (depth) and its counters since start: mails sent, requests
+// given up (after retries or a permanent failure) and requests refused
+// (they could not be queued). A failed depth read returns an error; the
+// counters are still reported.
+type MailStats func(ctx context.Context) (depth int, sent, failed, dropped int64, err error)
 
-// mailCollector reports a mail queue through a MailStats func.
+// mailCollector reports the login-code mail through a MailStats func.
 type mailCollector struct {
 	stats                        MailStats
 	depth, sent, failed, dropped *prometheus.Desc
@@ -110,20 +113,26 @@ func (c *mailCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *mailCollector) Collect(ch chan<- prometheus.Metric) {
-	depth, sent, failed, dropped := c.stats()
-	ch <- prometheus.MustNewConstMetric(c.depth, prometheus.GaugeValue, float64(depth))
+	// The depth is a database query: bounded like the webhook backlog's.
+	ctx, cancel := context.WithTimeout(context.Background(), backlogTimeout)
+	defer cancel()
+	depth, sent, failed, dropped, err := c.stats(ctx)
+	if err == nil {
+		ch <- prometheus.MustNewConstMetric(c.depth, prometheus.GaugeValue, float64(depth))
+	}
 	ch <- prometheus.MustNewConstMetric(c.sent, prometheus.CounterValue, float64(sent))
 	ch <- prometheus.MustNewConstMetric(c.failed, prometheus.CounterValue, float64(failed))
 	ch <- prometheus.MustNewConstMetric(c.dropped, prometheus.CounterValue, float64(dropped))
 }
 
-// RegisterMailQueue reports a mail queue: gatehouse_mail_queue_depth and
-// gatehouse_mail_{sent,failed,dropped}_total, read from stats at each
-// scrape. Only one queue can be registered.
+// RegisterMailQueue reports the login-code mail: gatehouse_mail_queue_depth
+// and gatehouse_mail_{sent,failed,dropped}_total, read from stats at each
+// scrape (a failed depth read leaves the gauge out of that scrape). Only
+// one can be registered.
 //
-//	m.RegisterMailQueue(func() (int, int64, int64, int64) {
-//		s := q.Stats()
-//		return q.Depth(), s.Sent, s.Failed, s.Dropped
+//	m.RegisterMailQueue(func(ctx context.Context) (int, int64, int64, int64, error) {
+//		s, err := eng.LoginCodeStats(ctx)
+//		return s.Pending, s.Sent, s.Failed, s.Dropped, err
 //	})
 func (m *Metrics) RegisterMailQueue(stats MailStats) error {
 	m.mu.Lock()
@@ -133,10 +142,10 @@ func (m *Metrics) RegisterMailQueue(stats MailStats) error {
 	}
 	c := &mailCollector{
 		stats:   stats,
-		depth:   prometheus.NewDesc("gatehouse_mail_queue_depth", "Messages waiting in the mail queue.", nil, nil),
-		sent:    prometheus.NewDesc("gatehouse_mail_sent_total", "Messages delivered.", nil, nil),
-		failed:  prometheus.NewDesc("gatehouse_mail_failed_total", "Messages given up after retries or a permanent failure.", nil, nil),
-		dropped: prometheus.NewDesc("gatehouse_mail_dropped_total", "Messages refused because the queue was full or closed.", nil, nil),
+		depth:   prometheus.NewDesc("gatehouse_mail_queue_depth", "Login-code requests waiting to be sent (queued or retrying), of every instance on the database; counted up to 10,000.", nil, nil),
+		sent:    prometheus.NewDesc("gatehouse_mail_sent_total", "Login-code mails this instance handed to the mail server (or the log mailer).", nil, nil),
+		failed:  prometheus.NewDesc("gatehouse_mail_failed_total", "Login-code requests this instance gave up: the last retry failed, the failure was permanent, or the request outlived the code TTL.", nil, nil),
+		dropped: prometheus.NewDesc("gatehouse_mail_dropped_total", "Login-code requests this instance could not queue (the request got an error).", nil, nil),
 	}
 	if err := m.reg.Register(c); err != nil {
 		return fmt.Errorf("register mail queue: %w", err)

@@ -1,7 +1,7 @@
 // Package metrics exposes Gatehouse's operator metrics in the Prometheus
 // text format: HTTP requests by route pattern, method and status with a
 // latency histogram, token checks by outcome, rate-limit rejections,
-// database pool statistics, the mail queue and the webhook sender
+// database pool statistics, the login-code mail and the webhook sender
 // (deliveries by outcome, attempt numbers, auto-disabled endpoints, and
 // the pending events with the age of the oldest).
 //

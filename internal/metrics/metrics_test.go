@@ -242,7 +242,8 @@ func TestRegisterDB(t *testing.T) {
 func TestRegisterMailQueue(t *testing.T) {
 	m := New()
 	depth, sent := 0, int64(0)
-	stats := func() (int, int64, int64, int64) { return depth, sent, 2, 1 }
+	var depthErr error
+	stats := func(context.Context) (int, int64, int64, int64, error) { return depth, sent, 2, 1, depthErr }
 	if err := m.RegisterMailQueue(stats); err != nil {
 		t.Fatal(err)
 	}
@@ -255,6 +256,12 @@ func TestRegisterMailQueue(t *testing.T) {
 	mustValue(t, f, "gatehouse_mail_sent_total", nil, 40)
 	mustValue(t, f, "gatehouse_mail_failed_total", nil, 2)
 	mustValue(t, f, "gatehouse_mail_dropped_total", nil, 1)
+	depthErr = errors.New("database is locked")
+	f = scrape(t, m)
+	if v, ok := value(f, "gatehouse_mail_queue_depth", nil); ok {
+		t.Errorf("depth after a failed read: got %v, want the gauge left out", v)
+	}
+	mustValue(t, f, "gatehouse_mail_sent_total", nil, 40)
 }
 
 func TestRuntimeAndProcessMetrics(t *testing.T) {

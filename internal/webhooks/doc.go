@@ -1,5 +1,7 @@
 // Package webhooks sends Gatehouse's webhooks: the endpoint rules, the
-// sender on the durable job engine, signing and SSRF-safe delivery.
+// sender on the durable job engine, signing and SSRF-safe delivery. The
+// engine runs Gatehouse's other durable job too, the login-code mail
+// (logincode.go), on the same River client and a queue of its own.
 //
 // # The sender
 //

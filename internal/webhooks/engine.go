@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -104,11 +105,13 @@ type noRecorder struct{}
 func (noRecorder) WebhookDelivered(bool, bool, int) {}
 func (noRecorder) WebhookEndpointDisabled()         {}
 
-// Engine sends webhooks: it queues deliveries on River in the store's
-// transactions (EnqueueTx), works them (worker.go) and archives old
-// payloads daily.
+// Engine runs Gatehouse's durable jobs on River: it sends webhooks (it
+// queues deliveries in the store's transactions, EnqueueTx, works them,
+// worker.go, and archives old payloads daily) and the login-code mail
+// (logincode.go).
 type Engine struct {
 	river        *river.Client[*sql.Tx]
+	db           *sql.DB
 	store        gatehouse.WebhookStore
 	log          *slog.Logger
 	now          func() time.Time
@@ -116,6 +119,9 @@ type Engine struct {
 	allowPrivate bool
 	retention    time.Duration
 	rec          Recorder
+
+	issuer                               atomic.Pointer[issuerBox]
+	loginSent, loginFailed, loginDropped atomic.Int64
 }
 
 var _ gatehouse.WebhookQueue = (*Engine)(nil)
@@ -135,6 +141,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
+		db:           cfg.DB,
 		store:        cfg.Store,
 		log:          cfg.Logger,
 		now:          cfg.Now,
@@ -156,9 +163,15 @@ func New(cfg Config) (*Engine, error) {
 	if err := river.AddWorkerSafely(workers, &archiveWorker{e: e}); err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &loginCodeWorker{e: e}); err != nil {
+		return nil, fmt.Errorf("webhooks: %w", err)
+	}
 	client, err := river.NewClient(drv, &river.Config{
-		Logger:                      cfg.Logger.With("component", "river"),
-		Queues:                      map[string]river.QueueConfig{queueName: {MaxWorkers: cmp.Or(cfg.Workers, DefaultWorkers)}},
+		Logger: cfg.Logger.With("component", "river"),
+		Queues: map[string]river.QueueConfig{
+			queueName:      {MaxWorkers: cmp.Or(cfg.Workers, DefaultWorkers)},
+			loginCodeQueue: {MaxWorkers: loginCodeWorkers},
+		},
 		Workers:                     workers,
 		FetchPollInterval:           fetchPollInterval,
 		FetchCooldown:               fetchCooldown,
@@ -185,7 +198,7 @@ func jobTimeout(rescueAfter time.Duration) time.Duration {
 	return min(maxJobTimeout, rescueAfter/2)
 }
 
-// Start starts working the queue (and, on the elected leader, River's
+// Start starts working the queues, webhooks and login codes (and, on the elected leader, River's
 // maintenance: scheduling retries, rescuing stuck jobs, the daily
 // archive). ctx bounds the engine's life: when it ends, work stops as
 // with Stop.
@@ -196,9 +209,11 @@ func (e *Engine) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop stops fetching and waits, within ctx, for the deliveries in
-// flight; when ctx ends first it cancels them (they are retried later:
-// a delivery interrupted before the receiver answered is not recorded).
+// Stop stops fetching and waits, within ctx, for the jobs in flight
+// (deliveries, code mails); when ctx ends first it cancels them (they
+// are retried later: a delivery interrupted before the receiver answered
+// is not recorded, a code mail interrupted before the SMTP server took
+// it is made again with a fresh code).
 func (e *Engine) Stop(ctx context.Context) error {
 	err := e.river.Stop(ctx)
 	if err != nil && ctx.Err() != nil {

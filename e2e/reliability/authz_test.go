@@ -75,6 +75,15 @@ var routeSpecs = map[string]routeSpec{
 	"GET /v1/customer-portal/organizations/{slug}":           {ok: 200},
 	"POST /v1/customer-portal/customer-session/request":      {body: `{"email":"{email}","organization_id":"{org_id}"}`, ok: 202},
 	"POST /v1/customer-portal/customer-session/authenticate": {body: `{"code":"AAAAAA"}`, ok: 401},
+
+	"GET /v1/webhooks/endpoints":               {ok: 200, otherOrg: 200},
+	"POST /v1/webhooks/endpoints":              {body: `{"url":"https://example.com/hook","format":"raw","events":["customer.created"]}`, ok: 201, otherOrg: 201},
+	"GET /v1/webhooks/endpoints/{id}":          {ok: 200, otherOrg: 404},
+	"PATCH /v1/webhooks/endpoints/{id}":        {body: `{"name":"Matrix"}`, ok: 200, otherOrg: 404},
+	"DELETE /v1/webhooks/endpoints/{id}":       {ok: 204, otherOrg: 404},
+	"PATCH /v1/webhooks/endpoints/{id}/secret": {ok: 200, otherOrg: 404},
+	"GET /v1/webhooks/deliveries":              {ok: 200, otherOrg: 200},
+	"POST /v1/webhooks/events/{id}/redeliver":  {ok: 202, otherOrg: 404},
 }
 
 // Exact error bodies of contract §A.4 (plus Gatehouse's reason).
@@ -176,6 +185,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	t.Cleanup(e.srv.Close)
 	e.admin = client.New(e.srv.URL, client.WithToken(e.tokens["full"]))
 	e.adminB = client.New(e.srv.URL, client.WithToken(e.tokens["other_org"]))
+	e.mustEndpoint(t) // every fixture's customer then has a webhook event
 	return e
 }
 
@@ -220,6 +230,31 @@ func (e *matrixEnv) mustFixture(t *testing.T, c *client.Client) fixture {
 	}
 	secrets.Hide(s.Token)
 	return fixture{cu, s}
+}
+
+// mustEndpoint creates a webhook endpoint of organization A for one cell
+// and returns its ID.
+func (e *matrixEnv) mustEndpoint(t *testing.T) string {
+	t.Helper()
+	ep, err := e.admin.CreateWebhookEndpoint(t.Context(), apitype.WebhookEndpointCreate{URL: "https://example.com/matrix",
+		Format: "raw", Events: []string{gatehouse.EventCustomerCreated}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ep.ID
+}
+
+// eventOf returns the ID of a webhook event of customer id: the
+// customer.created event its creation wrote for the endpoint newMatrixEnv
+// subscribed (the API lists deliveries, not events, so it is read from
+// the database).
+func (e *matrixEnv) eventOf(t *testing.T, customerID string) string {
+	t.Helper()
+	var id string
+	if err := e.st.DB().QueryRowContext(t.Context(), `SELECT id FROM webhook_events WHERE customer_id = ? ORDER BY seq LIMIT 1`, customerID).Scan(&id); err != nil {
+		t.Fatalf("webhook event of customer %s: %v", customerID, err)
+	}
+	return id
 }
 
 // TestAuthorizationMatrix builds its cases from the server's route table:
@@ -274,8 +309,13 @@ func (e *matrixEnv) cell(t *testing.T, rt httpapi.RouteInfo, spec routeSpec, cre
 	foreign := e.mustFixture(t, e.adminB)
 	tok := e.credential(t, rt, cred, target, other, foreign)
 	path := strings.NewReplacer("{external_id}", *target.cust.ExternalID, "{slug}", e.orgA.Slug).Replace(rt.Pattern)
-	if strings.HasPrefix(rt.Pattern, "/v1/customer-sessions/{id}") {
+	switch {
+	case strings.HasPrefix(rt.Pattern, "/v1/customer-sessions/{id}"):
 		path = strings.Replace(path, "{id}", target.session.ID, 1)
+	case strings.HasPrefix(rt.Pattern, "/v1/webhooks/endpoints/{id}"):
+		path = strings.Replace(path, "{id}", e.mustEndpoint(t), 1)
+	case strings.HasPrefix(rt.Pattern, "/v1/webhooks/events/{id}"):
+		path = strings.Replace(path, "{id}", e.eventOf(t, target.cust.ID), 1)
 	}
 	path = strings.Replace(path, "{id}", target.cust.ID, 1)
 	e.seq++

@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/metrics/metricstest"
+
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/webhooks"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 )
 
 // TestMetrics scrapes /metrics around real deliveries: the backlog gauges
@@ -45,10 +45,10 @@ func TestMetrics(t *testing.T) {
 		dead.Close()
 		e.mustEndpoint(t, dead.URL+"/hook")
 
-		f := scrapeMetrics(t, m)
-		mustMetric(t, f, "gatehouse_webhook_events_pending", nil, 0)
-		mustMetric(t, f, "gatehouse_webhook_oldest_pending_event_age_seconds", nil, 0)
-		mustMetric(t, f, "gatehouse_webhook_deliveries_total", map[string]string{"outcome": "success"}, 0)
+		f := metricstest.Scrape(t, m.Handler())
+		metricstest.MustValue(t, f, "gatehouse_webhook_events_pending", nil, 0)
+		metricstest.MustValue(t, f, "gatehouse_webhook_oldest_pending_event_age_seconds", nil, 0)
+		metricstest.MustValue(t, f, "gatehouse_webhook_deliveries_total", map[string]string{"outcome": "success"}, 0)
 
 		first := &gatehouse.Customer{ID: gatehouse.NewID()}
 		e.rcv.failFirst(first, 0, 1)
@@ -57,10 +57,10 @@ func TestMetrics(t *testing.T) {
 			e.mustCustomer(t)
 		}
 		time.Sleep(20 * time.Millisecond)
-		f = scrapeMetrics(t, m)
+		f = metricstest.Scrape(t, m.Handler())
 		events := 2 * gatehouse.WebhookFailureThreshold // two endpoints
-		mustMetric(t, f, "gatehouse_webhook_events_pending", nil, float64(events))
-		if age, _ := metricValue(f, "gatehouse_webhook_oldest_pending_event_age_seconds", nil); age <= 0 || age > 60 {
+		metricstest.MustValue(t, f, "gatehouse_webhook_events_pending", nil, float64(events))
+		if age, _ := metricstest.Value(f, "gatehouse_webhook_oldest_pending_event_age_seconds", nil); age <= 0 || age > 60 {
 			t.Errorf("oldest pending age: got %vs, want in (0, 60]", age)
 		}
 
@@ -71,77 +71,25 @@ func TestMetrics(t *testing.T) {
 		})
 		unreachable := gatehouse.WebhookFailureThreshold * gatehouse.WebhookMaxAttempts
 		waitFor(t, "every attempt and the disabled endpoint counted", func() bool {
-			f := scrapeMetrics(t, m)
-			v, _ := metricValue(f, "gatehouse_webhook_delivery_attempt", nil)
-			d, _ := metricValue(f, "gatehouse_webhook_endpoints_disabled_total", nil)
+			f := metricstest.Scrape(t, m.Handler())
+			v, _ := metricstest.Value(f, "gatehouse_webhook_delivery_attempt", nil)
+			d, _ := metricstest.Value(f, "gatehouse_webhook_endpoints_disabled_total", nil)
 			return v >= float64(gatehouse.WebhookFailureThreshold+1+unreachable) && d >= 1
 		})
-		f = scrapeMetrics(t, m)
-		mustMetric(t, f, "gatehouse_webhook_deliveries_total", map[string]string{"outcome": "success"}, float64(gatehouse.WebhookFailureThreshold))
-		mustMetric(t, f, "gatehouse_webhook_deliveries_total", map[string]string{"outcome": "failure"}, 1)
-		mustMetric(t, f, "gatehouse_webhook_deliveries_total", map[string]string{"outcome": "unreachable"}, float64(unreachable))
-		mustMetric(t, f, "gatehouse_webhook_delivery_attempt", nil, float64(gatehouse.WebhookFailureThreshold+1+unreachable))
-		mustMetric(t, f, "gatehouse_webhook_endpoints_disabled_total", nil, 1)
-		mustMetric(t, f, "gatehouse_webhook_events_pending", nil, 0)
-		mustMetric(t, f, "gatehouse_webhook_oldest_pending_event_age_seconds", nil, 0)
+		f = metricstest.Scrape(t, m.Handler())
+		metricstest.MustValue(t, f, "gatehouse_webhook_deliveries_total", map[string]string{"outcome": "success"}, float64(gatehouse.WebhookFailureThreshold))
+		metricstest.MustValue(t, f, "gatehouse_webhook_deliveries_total", map[string]string{"outcome": "failure"}, 1)
+		metricstest.MustValue(t, f, "gatehouse_webhook_deliveries_total", map[string]string{"outcome": "unreachable"}, float64(unreachable))
+		metricstest.MustValue(t, f, "gatehouse_webhook_delivery_attempt", nil, float64(gatehouse.WebhookFailureThreshold+1+unreachable))
+		metricstest.MustValue(t, f, "gatehouse_webhook_endpoints_disabled_total", nil, 1)
+		metricstest.MustValue(t, f, "gatehouse_webhook_events_pending", nil, 0)
+		metricstest.MustValue(t, f, "gatehouse_webhook_oldest_pending_event_age_seconds", nil, 0)
 		// Every unreachable event went through all ten attempts: the
 		// histogram's "le=1" bucket holds only the first attempts.
 		if got := bucket(f, "gatehouse_webhook_delivery_attempt", 1); got != float64(events) {
 			t.Errorf("attempt histogram le=1: got %v, want %d (one first attempt per event)", got, events)
 		}
 	})
-}
-
-func scrapeMetrics(t *testing.T, m *metrics.Metrics) map[string]*dto.MetricFamily {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("GET /metrics: got status %d, want 200", rec.Code)
-	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(rec.Body)
-	if err != nil {
-		t.Fatalf("parse /metrics: %v", err)
-	}
-	return fams
-}
-
-// metricValue returns the value of the first sample of name whose labels
-// include want (a histogram's sample count).
-func metricValue(fams map[string]*dto.MetricFamily, name string, want map[string]string) (float64, bool) {
-next:
-	for _, mt := range fams[name].GetMetric() {
-		for k, v := range want {
-			found := false
-			for _, lp := range mt.GetLabel() {
-				found = found || lp.GetName() == k && lp.GetValue() == v
-			}
-			if !found {
-				continue next
-			}
-		}
-		switch {
-		case mt.Counter != nil:
-			return mt.Counter.GetValue(), true
-		case mt.Gauge != nil:
-			return mt.Gauge.GetValue(), true
-		case mt.Histogram != nil:
-			return float64(mt.Histogram.GetSampleCount()), true
-		}
-	}
-	return 0, false
-}
-
-func mustMetric(t *testing.T, fams map[string]*dto.MetricFamily, name string, labels map[string]string, want float64) {
-	t.Helper()
-	got, ok := metricValue(fams, name, labels)
-	if !ok {
-		t.Fatalf("%s%v: missing from the scrape", name, labels)
-	}
-	if got != want {
-		t.Errorf("%s%v: got %v, want %v", name, labels, got, want)
-	}
 }
 
 // bucket returns the cumulative count of histogram name's bucket le.

@@ -188,12 +188,15 @@ type WebhookStore interface {
 	// total count.
 	ListWebhookDeliveries(ctx context.Context, orgID string, f WebhookDeliveryFilter) ([]*WebhookDelivery, int, error)
 
-	// BeginWebhookAttempt loads the event with id for a delivery. When an
-	// earlier event of the same endpoint and customer is unfinished (and
-	// redeliver is false) it returns nil and marks the event waiting: the
-	// earlier one's FinishWebhookAttempt enqueues it again. ENotFound when
-	// the event does not exist.
-	BeginWebhookAttempt(ctx context.Context, id string, redeliver bool) (*WebhookAttempt, error)
+	// BeginWebhookAttempt loads the event with id for a delivery and
+	// claims it for claim.Owner until claim.Until. When an earlier event of
+	// the same endpoint and customer is unfinished (and redeliver is false)
+	// it returns nil and marks the event waiting: the earlier one's
+	// FinishWebhookAttempt enqueues it again. While another owner's claim
+	// holds, it returns nil (redeliver false: that sender finishes the
+	// event) or EConflict (redeliver: try again later), so no two senders
+	// attempt one event at once. ENotFound when the event does not exist.
+	BeginWebhookAttempt(ctx context.Context, id string, redeliver bool, claim WebhookClaim) (*WebhookAttempt, error)
 	// FinishWebhookAttempt records d (an attempt of d.EventID). With final
 	// set the event is finished: Succeeded is d.Succeeded, the next waiting
 	// event of its endpoint and customer is enqueued, and a failure that
@@ -211,6 +214,15 @@ type WebhookStore interface {
 	// ArchiveWebhookEvents drops the payloads of events created before t
 	// and returns how many it archived.
 	ArchiveWebhookEvents(ctx context.Context, before time.Time) (int, error)
+}
+
+// WebhookClaim names the sender of an attempt and how long its claim on
+// the event lasts: a sender that dies leaves the event to the next one
+// after Until, and its own job, retried under the same Owner, may take it
+// back at once. FinishWebhookAttempt and SkipWebhookEvent release it.
+type WebhookClaim struct {
+	Owner string // e.g. the job's ID; "" claims nothing and ignores claims (tools, tests)
+	Until time.Time
 }
 
 // WebhookQueue puts events on the durable job engine that delivers them.

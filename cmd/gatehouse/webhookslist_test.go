@@ -62,7 +62,7 @@ func TestWebhooksCommand(t *testing.T) {
 	if err := st.CreateCustomer(ctx, c, ev); err != nil {
 		t.Fatal(err)
 	}
-	att, err := st.BeginWebhookAttempt(ctx, mustOnlyEventID(t, st, org.ID), false)
+	att, err := st.BeginWebhookAttempt(ctx, mustOnlyEventID(t, st, org.ID), false, gatehouse.WebhookClaim{})
 	if err != nil || att == nil {
 		t.Fatalf("begin attempt: %v, %v", att, err)
 	}

@@ -326,7 +326,7 @@ func TestEvents(t *testing.T) {
 		t.Helper()
 		var out []*webhook.Event
 		for _, j := range q.jobs[seen:] {
-			a, err := f.store.BeginWebhookAttempt(ctx, j.EventID, true)
+			a, err := f.store.BeginWebhookAttempt(ctx, j.EventID, true, gatehouse.WebhookClaim{})
 			if err != nil || a == nil || a.Event.Payload == nil {
 				t.Fatalf("BeginWebhookAttempt(%s) = %v, %v", j.EventID, a, err)
 			}

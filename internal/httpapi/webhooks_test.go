@@ -191,7 +191,7 @@ func (e *env) mustDeliveries(q *jobLog, endpointID string) string {
 	}
 	id := q.last().EventID
 	for i, code := range []int{500, 200} {
-		a, err := e.store.BeginWebhookAttempt(ctx, id, false)
+		a, err := e.store.BeginWebhookAttempt(ctx, id, false, gatehouse.WebhookClaim{})
 		if err != nil || a == nil || a.Endpoint.ID != endpointID {
 			e.t.Fatalf("BeginWebhookAttempt(%s) = %+v, %v", id, a, err)
 		}

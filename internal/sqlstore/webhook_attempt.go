@@ -58,29 +58,23 @@ func (s *Store) lockEvent(ctx context.Context, tx *sql.Tx, id string) (eventKey,
 }
 
 // BeginWebhookAttempt loads the event with id, its endpoint (deleted or
-// not) and its delivery count. It returns nil and marks the event waiting
-// when an earlier event of its endpoint and customer is unfinished and
-// redeliver is false. It also returns nil, changing nothing, for an event
-// that is already finished or skipped when redeliver is false: a duplicate
-// job (one rescued after its attempt committed) has nothing left to do.
-// ENotFound when there is no such event.
+// not) and its delivery count, and claims the event for claim.Owner until
+// claim.Until. It returns nil and marks the event waiting when an earlier
+// event of its endpoint and customer is unfinished and redeliver is false.
+// It also returns nil, changing nothing, for an event that is already
+// finished or skipped when redeliver is false (a duplicate job, one
+// rescued after its attempt committed, has nothing left to do), and for
+// one another owner's unexpired claim holds: that sender finishes it. A
+// redelivery then gets EConflict, to be tried again. ENotFound when there
+// is no such event.
 //
-// The common case, no earlier event unfinished, is read on the read pool
-// without a write transaction: finishing is final (an event seen finished
-// in any snapshot stays finished), so an attempt that finds every earlier
-// event finished may start, and only one that finds one unfinished takes
-// the write transaction that re-checks and marks it waiting. On SQLite,
-// whose one writer every delivery shares, that halves the write
-// transactions of a delivery (bench/webhooks).
-func (s *Store) BeginWebhookAttempt(ctx context.Context, id string, redeliver bool) (*gatehouse.WebhookAttempt, error) {
-	a, blocked, err := s.beginRead(ctx, id, redeliver)
-	if err != nil {
-		return nil, s.wrap(err, "begin webhook attempt %s", id)
-	}
-	if !blocked {
-		return a, nil
-	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+// The claim is what keeps two senders off one event: a job that marked
+// its event waiting can be rescued by River after its instance died, and
+// run again beside the job the earlier event's finish enqueued.
+func (s *Store) BeginWebhookAttempt(ctx context.Context, id string, redeliver bool, claim gatehouse.WebhookClaim) (*gatehouse.WebhookAttempt, error) {
+	var a *gatehouse.WebhookAttempt
+	now := s.now()
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		a = nil
 		ev, seq, err := s.scanEvent(tx.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+`, ev.seq FROM webhook_events ev WHERE ev.id = ?`), id))
 		if err != nil {
@@ -94,6 +88,26 @@ func (s *Store) BeginWebhookAttempt(ctx context.Context, id string, redeliver bo
 				return err
 			}
 		}
+		if claim.Owner != "" {
+			// One statement claims or finds the claim held: on PostgreSQL
+			// a concurrent claimer waits for this row and re-reads it;
+			// the row is locked after the earlier ones (the lock order).
+			res, err := tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET claim_owner = ?, claim_until = ?
+				WHERE id = ? AND (claim_owner IS NULL OR claim_owner = ? OR claim_until <= ?)
+				AND (? OR (succeeded IS NULL AND NOT skipped))`),
+				claim.Owner, micros(claim.Until), id, claim.Owner, micros(now), redeliver)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				if redeliver {
+					return gatehouse.Errorf(gatehouse.EConflict, "webhook event %s is being delivered", id)
+				}
+				return nil
+			}
+		}
 		a = &gatehouse.WebhookAttempt{Event: ev}
 		if a.Endpoint, err = s.scanEndpoint(tx.QueryRowContext(ctx, s.q(`SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id = ?`), ev.EndpointID)); err != nil {
 			return fmt.Errorf("find webhook endpoint %s: %w", ev.EndpointID, err)
@@ -104,47 +118,6 @@ func (s *Store) BeginWebhookAttempt(ctx context.Context, id string, redeliver bo
 		return nil, s.wrap(err, "begin webhook attempt %s", id)
 	}
 	return a, nil
-}
-
-// beginRead is BeginWebhookAttempt's read-only path: it returns the
-// attempt (or nil for an event with nothing left to do) unless an earlier
-// event of the same endpoint and customer is unfinished, when it reports
-// blocked and the caller takes the write path.
-func (s *Store) beginRead(ctx context.Context, id string, redeliver bool) (a *gatehouse.WebhookAttempt, blocked bool, err error) {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, false, err
-	}
-	defer tx.Rollback()
-	ev, seq, err := s.scanEvent(tx.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+`, ev.seq FROM webhook_events ev WHERE ev.id = ?`), id))
-	if err != nil {
-		return nil, false, errNotFoundRow(err)
-	}
-	if !redeliver {
-		if ev.Succeeded != nil || ev.Skipped {
-			return nil, false, nil
-		}
-		if ev.CustomerID != "" {
-			var one int
-			err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM webhook_events
-				WHERE endpoint_id = ? AND customer_id = ? AND seq < ? AND succeeded IS NULL AND NOT skipped LIMIT 1`),
-				ev.EndpointID, ev.CustomerID, seq).Scan(&one)
-			switch {
-			case err == nil:
-				return nil, true, nil
-			case !errors.Is(err, sql.ErrNoRows):
-				return nil, false, err
-			}
-		}
-	}
-	a = &gatehouse.WebhookAttempt{Event: ev}
-	if a.Endpoint, err = s.scanEndpoint(tx.QueryRowContext(ctx, s.q(`SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id = ?`), ev.EndpointID)); err != nil {
-		return nil, false, fmt.Errorf("find webhook endpoint %s: %w", ev.EndpointID, err)
-	}
-	if err := tx.QueryRowContext(ctx, s.q(`SELECT count(*) FROM webhook_deliveries WHERE event_id = ?`), id).Scan(&a.Deliveries); err != nil {
-		return nil, false, err
-	}
-	return a, false, nil
 }
 
 // earlierUnfinished reports whether an earlier event of ev's endpoint and
@@ -228,11 +201,12 @@ func (s *Store) FinishWebhookAttempt(ctx context.Context, d *gatehouse.WebhookDe
 			return err
 		}
 		if !final {
-			_, err := tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET last_http_code = ?, modified_at = ? WHERE id = ?`),
+			_, err := tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET last_http_code = ?, modified_at = ?, claim_owner = NULL, claim_until = NULL WHERE id = ?`),
 				intPtr(d.HTTPCode), micros(d.CreatedAt), d.EventID)
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET succeeded = ?, last_http_code = ?, modified_at = ?, waiting = ? WHERE id = ?`),
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET succeeded = ?, last_http_code = ?, modified_at = ?, waiting = ?,
+			claim_owner = NULL, claim_until = NULL WHERE id = ?`),
 			d.Succeeded, intPtr(d.HTTPCode), micros(d.CreatedAt), false, d.EventID)
 		if err != nil {
 			return err
@@ -321,7 +295,8 @@ func (s *Store) SkipWebhookEvent(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET skipped = ?, waiting = ?, modified_at = ? WHERE id = ? AND succeeded IS NULL`),
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET skipped = ?, waiting = ?, modified_at = ?, claim_owner = NULL, claim_until = NULL
+			WHERE id = ? AND succeeded IS NULL`),
 			true, false, micros(s.now()), id)
 		if err != nil {
 			return err

@@ -198,6 +198,7 @@ func testWebhooks(t *testing.T, s gatehouse.Store) {
 		{"Ordering", testWebhookOrdering},
 		{"OrderingRace", testWebhookOrderingRace},
 		{"Redeliver", testWebhookRedeliver},
+		{"Claims", testWebhookClaims},
 		{"AutoDisable", testWebhookAutoDisable},
 		{"Deliveries", testWebhookDeliveries},
 		{"Archive", testWebhookArchive},

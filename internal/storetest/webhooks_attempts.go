@@ -43,7 +43,7 @@ func (e *whEnv) finish(t *testing.T, id string, ok bool, code int, ts time.Time,
 // begin starts an attempt and checks whether it must wait.
 func (e *whEnv) begin(t *testing.T, id string, redeliver, wantWait bool) *gatehouse.WebhookAttempt {
 	t.Helper()
-	a, err := e.s.BeginWebhookAttempt(ctx, id, redeliver)
+	a, err := e.s.BeginWebhookAttempt(ctx, id, redeliver, gatehouse.WebhookClaim{})
 	mustOK(t, err, "begin attempt of "+id)
 	if (a == nil) != wantWait {
 		t.Fatalf("BeginWebhookAttempt(%s, redeliver %v): got attempt %v, want waiting %v", id, redeliver, a != nil, wantWait)
@@ -116,7 +116,7 @@ func testWebhookOrdering(t *testing.T, e *whEnv) {
 	}
 	e.begin(t, e4, false, false)
 
-	_, err := e.s.BeginWebhookAttempt(ctx, "missing", false)
+	_, err := e.s.BeginWebhookAttempt(ctx, "missing", false, gatehouse.WebhookClaim{})
 	wantCode(t, err, gatehouse.ENotFound, "begin a missing event")
 	_, err = e.s.FinishWebhookAttempt(ctx, &gatehouse.WebhookDelivery{EventID: "missing", CreatedAt: T0}, true)
 	wantCode(t, err, gatehouse.ENotFound, "finish a missing event")
@@ -149,7 +149,7 @@ func testWebhookOrderingRace(t *testing.T, e *whEnv) {
 		})
 		wg.Go(func() {
 			<-start
-			a2, err2 = e.s.BeginWebhookAttempt(ctx, e2, false)
+			a2, err2 = e.s.BeginWebhookAttempt(ctx, e2, false, gatehouse.WebhookClaim{})
 		})
 		close(start)
 		wg.Wait()
@@ -285,5 +285,73 @@ func testWebhookArchive(t *testing.T, e *whEnv) {
 	}
 	if n, err := e.s.ArchiveWebhookEvents(ctx, at(-350*day)); err != nil || n != 0 {
 		t.Fatalf("archive again: got %d, %v; want 0", n, err)
+	}
+}
+
+// testWebhookClaims: while one sender's claim on an event holds, no other
+// attempts it (a normal job gets nil, a redelivery EConflict); the claim's
+// owner may begin again (its job retried after its instance died); an
+// expired claim or a recorded attempt frees the event; of many senders
+// racing for one event exactly one gets it.
+func testWebhookClaims(t *testing.T, e *whEnv) {
+	org := mustOrg(t, e.s)
+	ep := mustEndpoint(t, e.s, org, gatehouse.EventCustomerUpdated)
+	c := mustCustomer(t, e.s, org, uniq("claims")+"@example.com")
+	id := e.change(t, c, ep, at(time.Minute), gatehouse.EventCustomerUpdated)[gatehouse.EventCustomerUpdated]
+	hour := time.Now().Add(time.Hour)
+	a, b := gatehouse.WebhookClaim{Owner: "a", Until: hour}, gatehouse.WebhookClaim{Owner: "b", Until: hour}
+	begin := func(redeliver bool, cl gatehouse.WebhookClaim) (*gatehouse.WebhookAttempt, error) {
+		return e.s.BeginWebhookAttempt(ctx, id, redeliver, cl)
+	}
+	if att, err := begin(false, a); err != nil || att == nil {
+		t.Fatalf("first claim: %v, %v", att, err)
+	}
+	if att, err := begin(false, b); err != nil || att != nil {
+		t.Fatalf("another sender while a holds the claim: got %v, %v; want nil, nil", att, err)
+	}
+	if _, err := begin(true, b); gatehouse.ErrorCodeOf(err) != gatehouse.EConflict {
+		t.Fatalf("a redelivery while a holds the claim: got %v, want EConflict", err)
+	}
+	if att, err := begin(false, a); err != nil || att == nil {
+		t.Fatalf("the owner again (its job retried): got %v, %v", att, err)
+	}
+	e.finish(t, id, false, 500, at(2*time.Minute), false) // releases the claim
+	if att, err := begin(false, b); err != nil || att == nil {
+		t.Fatalf("after a's attempt was recorded: got %v, %v", att, err)
+	}
+	// b's claim expired: a third sender takes the event.
+	if _, err := begin(false, gatehouse.WebhookClaim{Owner: "b", Until: time.Now().Add(-time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if att, err := begin(false, gatehouse.WebhookClaim{Owner: "c", Until: hour}); err != nil || att == nil {
+		t.Fatalf("after b's claim expired: got %v, %v", att, err)
+	}
+	e.finish(t, id, true, 200, at(3*time.Minute), true)
+	if att, err := begin(false, gatehouse.WebhookClaim{Owner: "d", Until: hour}); err != nil || att != nil {
+		t.Fatalf("a finished event: got %v, %v; want nil", att, err)
+	}
+
+	// Racing senders: one wins.
+	race := e.change(t, c, ep, at(4*time.Minute), gatehouse.EventCustomerUpdated)[gatehouse.EventCustomerUpdated]
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for i := range 8 {
+		wg.Go(func() {
+			att, err := e.s.BeginWebhookAttempt(ctx, race, false, gatehouse.WebhookClaim{Owner: "racer-" + string(rune('a'+i)), Until: hour})
+			if err != nil {
+				t.Errorf("racer %d: %v", i, err)
+				return
+			}
+			if att != nil {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Fatalf("8 senders racing for one event: %d got it, want 1", won)
 	}
 }

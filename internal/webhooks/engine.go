@@ -118,6 +118,7 @@ type Engine struct {
 	http         *http.Client
 	allowPrivate bool
 	retention    time.Duration
+	rescueAfter  time.Duration // how long River holds a dead instance's job: a delivery's claim lasts as long
 	rec          Recorder
 
 	issuer                               atomic.Pointer[issuerBox]
@@ -141,6 +142,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
+		rescueAfter:  rescueAfter,
 		db:           cfg.DB,
 		store:        cfg.Store,
 		log:          cfg.Logger,

@@ -39,7 +39,8 @@ type deliverWorker struct {
 
 // Work makes one delivery attempt; an error asks River to retry.
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) error {
-	return w.e.deliver(ctx, job.Args.EventID, job.Args.Redeliver)
+	claim := gatehouse.WebhookClaim{Owner: "river-job-" + strconv.FormatInt(job.ID, 10), Until: w.e.now().Add(w.e.rescueAfter)}
+	return w.e.deliver(ctx, job.Args.EventID, job.Args.Redeliver, claim)
 }
 
 // finishTimeout bounds recording an attempt: it runs even when the job's
@@ -53,8 +54,13 @@ const finishTimeout = 10 * time.Second
 // deleted endpoint skips it, else it is POSTed and the outcome recorded;
 // a failure that is not the last attempt returns an error so River
 // retries with Polar's backoff.
-func (e *Engine) deliver(ctx context.Context, id string, redeliver bool) error {
-	att, err := e.store.BeginWebhookAttempt(ctx, id, redeliver)
+//
+// The claim (the job's ID, for as long as River would consider the job
+// running) keeps any other job of the same event from attempting it at the
+// same time; the job itself, rescued after its instance died, takes it
+// back.
+func (e *Engine) deliver(ctx context.Context, id string, redeliver bool, claim gatehouse.WebhookClaim) error {
+	att, err := e.store.BeginWebhookAttempt(ctx, id, redeliver, claim)
 	if gatehouse.ErrorCodeOf(err) == gatehouse.ENotFound {
 		e.log.WarnContext(ctx, "webhook event to deliver does not exist", "event_id", id)
 		return nil

@@ -34,7 +34,9 @@ CREATE TABLE webhook_events (
     succeeded       BOOLEAN, -- NULL until it succeeded or failed for good
     skipped         BOOLEAN NOT NULL DEFAULT FALSE,
     last_http_code  INTEGER,
-    waiting         BOOLEAN NOT NULL DEFAULT FALSE -- behind an earlier event of its endpoint and customer
+    waiting         BOOLEAN NOT NULL DEFAULT FALSE, -- behind an earlier event of its endpoint and customer
+    claim_owner     TEXT,   -- the sender of the attempt under way (WebhookClaim)
+    claim_until     BIGINT
 );
 -- The ordering checks: the unfinished events of one endpoint and customer.
 CREATE INDEX webhook_events_pending ON webhook_events (endpoint_id, customer_id, seq) WHERE succeeded IS NULL AND NOT skipped;

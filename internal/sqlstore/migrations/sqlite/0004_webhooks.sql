@@ -34,7 +34,9 @@ CREATE TABLE webhook_events (
     succeeded       INTEGER, -- NULL until it succeeded or failed for good
     skipped         INTEGER NOT NULL DEFAULT 0,
     last_http_code  INTEGER,
-    waiting         INTEGER NOT NULL DEFAULT 0 -- behind an earlier event of its endpoint and customer
+    waiting         INTEGER NOT NULL DEFAULT 0, -- behind an earlier event of its endpoint and customer
+    claim_owner     TEXT,   -- the sender of the attempt under way (WebhookClaim)
+    claim_until     BIGINT
 );
 -- The ordering checks: the unfinished events of one endpoint and customer.
 CREATE INDEX webhook_events_pending ON webhook_events (endpoint_id, customer_id, seq) WHERE succeeded IS NULL AND NOT skipped;

@@ -80,7 +80,7 @@ func normEndpoint(e *gatehouse.WebhookEndpoint) {
 }
 
 // scanEndpoint reads one row of endpointColumns and opens its secrets.
-func (s *Store) scanEndpoint(row interface{ Scan(...any) error }) (*gatehouse.WebhookEndpoint, error) {
+func (s *Store) scanEndpoint(row interface{ Scan(...any) error }, more ...any) (*gatehouse.WebhookEndpoint, error) {
 	var (
 		e                        gatehouse.WebhookEndpoint
 		created                  int64
@@ -89,8 +89,8 @@ func (s *Store) scanEndpoint(row interface{ Scan(...any) error }) (*gatehouse.We
 		secret, prev             []byte
 		events                   string
 	)
-	if err := row.Scan(&e.ID, &e.OrganizationID, &created, &modified, &deleted, &e.URL, &name, &e.Format,
-		&secret, &prev, &until, &events, &e.Enabled); err != nil {
+	if err := row.Scan(append([]any{&e.ID, &e.OrganizationID, &created, &modified, &deleted, &e.URL, &name, &e.Format,
+		&secret, &prev, &until, &events, &e.Enabled}, more...)...); err != nil {
 		return nil, err
 	}
 	if s.sealer == nil {

@@ -72,20 +72,28 @@ func (s *Store) lockEvent(ctx context.Context, tx *sql.Tx, id string) (eventKey,
 // its event waiting can be rescued by River after its instance died, and
 // run again beside the job the earlier event's finish enqueued.
 func (s *Store) BeginWebhookAttempt(ctx context.Context, id string, redeliver bool, claim gatehouse.WebhookClaim) (*gatehouse.WebhookAttempt, error) {
-	var a *gatehouse.WebhookAttempt
+	var ev *gatehouse.WebhookEvent
 	now := s.now()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		a = nil
-		ev, seq, err := s.scanEvent(tx.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+`, ev.seq FROM webhook_events ev WHERE ev.id = ?`), id))
+		ev = nil
+		// The event and whether an earlier one is unfinished, in one
+		// read: finishing is final, so "none" needs no lock; "some" takes
+		// earlierUnfinished's locking path.
+		e, seq, blocked, err := s.scanEventBlocked(tx.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+`, ev.seq,
+			EXISTS (SELECT 1 FROM webhook_events e2 WHERE e2.endpoint_id = ev.endpoint_id AND e2.customer_id = ev.customer_id
+				AND ev.customer_id <> '' AND e2.seq < ev.seq AND e2.succeeded IS NULL AND NOT e2.skipped)
+			FROM webhook_events ev WHERE ev.id = ?`), id))
 		if err != nil {
 			return errNotFoundRow(err)
 		}
 		if !redeliver {
-			if ev.Succeeded != nil || ev.Skipped {
+			if e.Succeeded != nil || e.Skipped {
 				return nil
 			}
-			if wait, err := s.earlierUnfinished(ctx, tx, ev, seq); err != nil || wait {
-				return err
+			if blocked {
+				if wait, err := s.earlierUnfinished(ctx, tx, e, seq); err != nil || wait {
+					return err
+				}
 			}
 		}
 		if claim.Owner != "" {
@@ -108,14 +116,20 @@ func (s *Store) BeginWebhookAttempt(ctx context.Context, id string, redeliver bo
 				return nil
 			}
 		}
-		a = &gatehouse.WebhookAttempt{Event: ev}
-		if a.Endpoint, err = s.scanEndpoint(tx.QueryRowContext(ctx, s.q(`SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id = ?`), ev.EndpointID)); err != nil {
-			return fmt.Errorf("find webhook endpoint %s: %w", ev.EndpointID, err)
-		}
-		return tx.QueryRowContext(ctx, s.q(`SELECT count(*) FROM webhook_deliveries WHERE event_id = ?`), id).Scan(&a.Deliveries)
+		ev = e
+		return nil
 	})
-	if err != nil {
+	if err != nil || ev == nil {
 		return nil, s.wrap(err, "begin webhook attempt %s", id)
+	}
+	// The endpoint and the delivery count, read after the claim committed
+	// (not holding SQLite's one writer): the claim keeps other senders off
+	// the event, so its deliveries do not change meanwhile.
+	a := &gatehouse.WebhookAttempt{Event: ev}
+	row := s.r.QueryRowContext(ctx, s.q(`SELECT `+endpointColumns+`, (SELECT count(*) FROM webhook_deliveries WHERE event_id = ?)
+		FROM webhook_endpoints WHERE id = ?`), id, ev.EndpointID)
+	if a.Endpoint, err = s.scanEndpoint(row, &a.Deliveries); err != nil {
+		return nil, s.wrap(fmt.Errorf("find webhook endpoint %s: %w", ev.EndpointID, err), "begin webhook attempt %s", id)
 	}
 	return a, nil
 }
@@ -190,25 +204,25 @@ func (s *Store) FinishWebhookAttempt(ctx context.Context, d *gatehouse.WebhookDe
 				return err
 			}
 		}
-		k, err := s.lockEvent(ctx, tx, d.EventID)
+		// The event row is updated (and so locked) first, returning what
+		// the delivery row and the order need: one statement instead of a
+		// locking read and an update.
+		upd := `UPDATE webhook_events SET last_http_code = ?, modified_at = ?, claim_owner = NULL, claim_until = NULL`
+		args := []any{intPtr(d.HTTPCode), micros(d.CreatedAt)}
+		if final {
+			upd += `, succeeded = ?, waiting = ?`
+			args = append(args, d.Succeeded, false)
+		}
+		var k eventKey
+		err := tx.QueryRowContext(ctx, s.q(upd+` WHERE id = ? RETURNING seq, organization_id, endpoint_id, customer_id`),
+			append(args, d.EventID)...).Scan(&k.seq, &k.orgID, &k.endpointID, &k.cus)
 		if err != nil {
-			return err
+			return errNotFoundRow(err)
 		}
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO webhook_deliveries (id, organization_id, endpoint_id, event_id, created_at, modified_at, succeeded, http_code, response)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), d.ID, k.orgID, k.endpointID, d.EventID, micros(d.CreatedAt), microsPtr(d.ModifiedAt),
 			d.Succeeded, intPtr(d.HTTPCode), nullStr(d.Response))
-		if err != nil {
-			return err
-		}
-		if !final {
-			_, err := tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET last_http_code = ?, modified_at = ?, claim_owner = NULL, claim_until = NULL WHERE id = ?`),
-				intPtr(d.HTTPCode), micros(d.CreatedAt), d.EventID)
-			return err
-		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET succeeded = ?, last_http_code = ?, modified_at = ?, waiting = ?,
-			claim_owner = NULL, claim_until = NULL WHERE id = ?`),
-			d.Succeeded, intPtr(d.HTTPCode), micros(d.CreatedAt), false, d.EventID)
-		if err != nil {
+		if err != nil || !final {
 			return err
 		}
 		if !d.Succeeded {

@@ -14,7 +14,7 @@ const eventColumns = `ev.id, ev.organization_id, ev.endpoint_id, ev.customer_id,
 	ev.payload, ev.succeeded, ev.skipped, ev.last_http_code`
 
 // scanEvent reads eventColumns and seq.
-func (s *Store) scanEvent(row interface{ Scan(...any) error }) (*gatehouse.WebhookEvent, int64, error) {
+func (s *Store) scanEvent(row interface{ Scan(...any) error }, more ...any) (*gatehouse.WebhookEvent, int64, error) {
 	var (
 		e         gatehouse.WebhookEvent
 		created   int64
@@ -24,8 +24,8 @@ func (s *Store) scanEvent(row interface{ Scan(...any) error }) (*gatehouse.Webho
 		code      sql.NullInt64
 		seq       int64
 	)
-	if err := row.Scan(&e.ID, &e.OrganizationID, &e.EndpointID, &e.CustomerID, &e.Type, &created, &modified,
-		&payload, &succeeded, &e.Skipped, &code, &seq); err != nil {
+	if err := row.Scan(append([]any{&e.ID, &e.OrganizationID, &e.EndpointID, &e.CustomerID, &e.Type, &created, &modified,
+		&payload, &succeeded, &e.Skipped, &code, &seq}, more...)...); err != nil {
 		return nil, 0, err
 	}
 	e.CreatedAt, e.ModifiedAt, e.Payload = fromMicros(created), timePtr(modified), strPtr(payload)
@@ -37,6 +37,13 @@ func (s *Store) scanEvent(row interface{ Scan(...any) error }) (*gatehouse.Webho
 		e.LastHTTPCode = &c
 	}
 	return &e, seq, nil
+}
+
+// scanEventBlocked reads eventColumns, seq and one boolean more.
+func (s *Store) scanEventBlocked(row interface{ Scan(...any) error }) (*gatehouse.WebhookEvent, int64, bool, error) {
+	var blocked bool
+	e, seq, err := s.scanEvent(row, &blocked)
+	return e, seq, blocked, err
 }
 
 // WebhookEvent returns one event of the organization, or ENotFound.

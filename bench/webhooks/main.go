@@ -57,12 +57,13 @@ func main() {
 	conns := flag.Int("conns", 32, "concurrent API clients in the throughput phase")
 	rate := flag.Int("rate", 200, "changes per second in the latency phase")
 	addr := flag.String("addr", "127.0.0.1:18090", "address the server listens on")
+	serverCPU := flag.String("server-cpu", "", "taskset CPU list for the server (bench/run pins it to core 0); empty: not pinned")
 	endpoints := flag.Int("endpoints", 2, "endpoints per organization (0: none, to measure the changes alone)")
 	flag.Parse()
 	if *bin == "" {
 		log.Fatal("-bin is required")
 	}
-	res, err := run(*bin, *backend, *pg, *addr, *orgs, *endpoints, *customers, *conns, *rate, *duration)
+	res, err := run(*serverCPU, *bin, *backend, *pg, *addr, *orgs, *endpoints, *customers, *conns, *rate, *duration)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-func run(bin, backend, pgURL, addr string, norgs, nend, ncust, conns, rate int, d time.Duration) (*result, error) {
+func run(serverCPU, bin, backend, pgURL, addr string, norgs, nend, ncust, conns, rate int, d time.Duration) (*result, error) {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "gatehouse-webhooks-bench-")
 	if err != nil {
@@ -138,8 +139,12 @@ func run(bin, backend, pgURL, addr string, norgs, nend, ncust, conns, rate int, 
 	}
 	go http.Serve(ln, rc)
 	logf, _ := os.Create(filepath.Join(dir, "serve.log"))
-	srv := exec.Command(bin, "serve", "--db", dsn, "--secret", secret, "--addr", addr, "--migrate",
-		"--webhooks-allow-private-urls", "--log-level", "warn")
+	args := []string{bin, "serve", "--db", dsn, "--secret", secret, "--addr", addr, "--migrate",
+		"--webhooks-allow-private-urls", "--log-level", "warn"}
+	if serverCPU != "" {
+		args = append([]string{"taskset", "-c", serverCPU}, args...)
+	}
+	srv := exec.Command(args[0], args[1:]...)
 	srv.Stdout, srv.Stderr = logf, logf
 	if err := srv.Start(); err != nil {
 		return nil, err

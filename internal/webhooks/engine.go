@@ -50,6 +50,11 @@ const (
 	// (the deliveries are our own rows), and at 1,000 deliveries/s a day of
 	// them would be 86M rows.
 	completedRetention = 10 * time.Minute
+	// failedRetention keeps discarded and cancelled jobs a day (River's
+	// default is 7 days): long enough to look at, short enough that a
+	// login-code job's e-mail address does not linger in River's table.
+	// A webhook's history is its delivery rows, not River's.
+	failedRetention = 24 * time.Hour
 )
 
 // Config configures an Engine.
@@ -182,6 +187,8 @@ func New(cfg Config) (*Engine, error) {
 		MaxAttempts:                 riverMaxAttempts,
 		RetryPolicy:                 retryPolicy{base: cmp.Or(cfg.RetryBase, DefaultRetryBase)},
 		CompletedJobRetentionPeriod: completedRetention,
+		DiscardedJobRetentionPeriod: failedRetention,
+		CancelledJobRetentionPeriod: failedRetention,
 		PeriodicJobs:                []*river.PeriodicJob{archivePeriodic()},
 	})
 	if err != nil {

@@ -61,6 +61,14 @@ func uniqueViolation(err error) (constraint string, ok bool) {
 	return "", false
 }
 
+// retryableTx reports whether err aborted a PostgreSQL transaction that
+// may simply run again: a deadlock the server broke, or a serialization
+// failure.
+func retryableTx(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
 // constraintViolation reports whether err is a SQLite constraint error
 // (unique, foreign key, not null, check), which undoes only its statement.
 func constraintViolation(err error) bool {

@@ -74,7 +74,7 @@ func (s *Store) lockEvent(ctx context.Context, tx *sql.Tx, id string) (eventKey,
 func (s *Store) BeginWebhookAttempt(ctx context.Context, id string, redeliver bool, claim gatehouse.WebhookClaim) (*gatehouse.WebhookAttempt, error) {
 	var ev *gatehouse.WebhookEvent
 	now := s.now()
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.attemptTx(ctx, func(tx *sql.Tx) error {
 		ev = nil
 		// The event and whether an earlier one is unfinished, in one
 		// read: finishing is final, so "none" needs no lock; "some" takes
@@ -132,6 +132,23 @@ func (s *Store) BeginWebhookAttempt(ctx context.Context, id string, redeliver bo
 		return nil, s.wrap(fmt.Errorf("find webhook endpoint %s: %w", ev.EndpointID, err), "begin webhook attempt %s", id)
 	}
 	return a, nil
+}
+
+// attemptTx runs fn in a write transaction, again when PostgreSQL broke a
+// deadlock by aborting it (at most three times). The sender's
+// transactions lock events of one endpoint in orders that can cross (a
+// finish locks its own event, then auto-disable the endpoint's pending
+// ones; a begin locks a customer's earlier events, then its own): the
+// server detects the cycle and aborts one, and running it again is safe,
+// where giving up would lose the record of an attempt already made (its
+// job would then make one more than the ten).
+func (s *Store) attemptTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	for try := 0; ; try++ {
+		err := s.tx(ctx, fn)
+		if err == nil || try == 2 || !retryableTx(err) || ctx.Err() != nil {
+			return err
+		}
+	}
 }
 
 // earlierUnfinished reports whether an earlier event of ev's endpoint and
@@ -197,7 +214,7 @@ func (s *Store) FinishWebhookAttempt(ctx context.Context, d *gatehouse.WebhookDe
 	}
 	d.CreatedAt = norm(d.CreatedAt)
 	normPtr(d.ModifiedAt)
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.attemptTx(ctx, func(tx *sql.Tx) error {
 		disabled = false
 		if final && !d.Succeeded {
 			if err := s.lockEndpointOf(ctx, tx, d.EventID); err != nil {
@@ -304,7 +321,7 @@ func (s *Store) autoDisable(ctx context.Context, tx *sql.Tx, endpointID string, 
 // customer. A finished event keeps its outcome. ENotFound when there is no
 // such event.
 func (s *Store) SkipWebhookEvent(ctx context.Context, id string) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.attemptTx(ctx, func(tx *sql.Tx) error {
 		k, err := s.lockEvent(ctx, tx, id)
 		if err != nil {
 			return err

@@ -30,9 +30,16 @@ import (
 //     check reads the row (then the row is finished and not returned), or
 //     waits for the check's transaction, and its later statements see the
 //     committed mark. Both take the earlier row's lock before touching the
-//     later one, so they cannot deadlock.
+//     later one. A begin first reads, without locking, whether any earlier
+//     event is unfinished: finishing is final, so "none" is safe to act on,
+//     and only "some" takes the locking path.
+//   - Auto-disable (a finish that skips the endpoint's pending events) can
+//     still cross a begin's locks; PostgreSQL breaks such a deadlock and
+//     attemptTx runs the aborted transaction again.
 //
-// Events without a customer (CustomerID "") are not ordered.
+// Events without a customer (CustomerID "") are not ordered. A begin also
+// claims its event (WebhookClaim), so two jobs of one event never attempt
+// it at once.
 
 // forUpdate is the row-lock clause of the dialect (SQLite's write
 // transactions already exclude each other).
